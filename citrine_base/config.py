@@ -1,0 +1,152 @@
+"""``SystemConfig``: one settings object, from defaults, a file and ``CITRINE_*`` variables.
+
+Precedence (highest first): keyword arguments, environment (``CITRINE_PORT``,
+``CITRINE_OCPP__CALL_TIMEOUT`` for nested fields), the ``--config`` file (TOML or JSON), then
+the defaults, which are a working embedded run: SQLite under ``./data``, memory cache and
+memory broker, bound to localhost.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import uuid
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+MIB = 1024 * 1024
+
+
+class LeniencyConfig(BaseModel):
+    """What a non-conformant station is forgiven (see ``citrine_base.rpc.validation``)."""
+
+    ignore_unknown_fields: bool = False
+    drop_null_fields: bool = False
+
+
+class OcppConfig(BaseModel):
+    max_frame_bytes: int = Field(
+        default=1 * MIB, ge=1024, description="Largest websocket frame accepted from a station"
+    )
+    ping_interval: float = Field(
+        default=30.0, ge=0, description="Seconds between server pings; 0 disables them"
+    )
+    ping_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for a pong before closing"
+    )
+    call_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a station has to answer a CSMS CALL"
+    )
+    handler_timeout: float = Field(
+        default=25.0, gt=0, description="Seconds a module has to answer a station CALL"
+    )
+    command_queue_size: int = Field(
+        default=32, ge=1, description="CSMS CALLs waiting per station before new ones are refused"
+    )
+    inbound_queue_size: int = Field(
+        default=8, ge=1, description="Station CALLs waiting per station while one is handled"
+    )
+    heartbeat_interval: int = Field(
+        default=300, ge=1, description="Heartbeat interval given in BootNotification"
+    )
+    boot_retry_interval: int = Field(
+        default=60, ge=0, description="Interval given with a Pending or Rejected boot"
+    )
+    leniency: LeniencyConfig = Field(
+        default_factory=LeniencyConfig, description="Default leniency for every station"
+    )
+    station_leniency: dict[str, LeniencyConfig] = Field(
+        default_factory=dict, description="Leniency per station identity, overriding the default"
+    )
+
+
+class DatabaseConfig(BaseModel):
+    url: str = "sqlite+aiosqlite:///./data/citrine.db"
+    pool_size: int = Field(default=10, ge=1)
+    max_overflow: int = Field(default=20, ge=0)
+    pool_timeout: float = Field(default=30.0, gt=0)
+    echo: bool = False
+
+
+class LogConfig(BaseModel):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "console"] = "json"
+
+
+class SystemConfig(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CITRINE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    tenant_id: str = Field(
+        default="default", description="Tenant of stations connecting to this server"
+    )
+    modules: list[str] | None = Field(default=None, description="Modules to run; None runs all")
+    ocpp: OcppConfig = Field(default_factory=OcppConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    redis_url: str | None = None
+    amqp_url: str | None = None
+    log: LogConfig = Field(default_factory=LogConfig)
+
+    @field_validator("modules", mode="before")
+    @classmethod
+    def _split_modules(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> SystemConfig:
+        """Defaults < file < environment < ``overrides``."""
+        values = read_config_file(Path(config_file)) if config_file else {}
+        from_env = EnvSettingsSource(cls, env_prefix="CITRINE_", env_nested_delimiter="__")()
+        return cls(**_deep_merge(_deep_merge(values, from_env), overrides))
+
+    def leniency_for(self, station_id: str) -> LeniencyConfig:
+        return self.ocpp.station_leniency.get(station_id, self.ocpp.leniency)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        data = json.loads(text)
+    else:
+        data = tomllib.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a table of settings")
+    return data

@@ -1,0 +1,1 @@
+"""OCPP-J RPC: frames, error codes, payload validation and per-connection protocol state."""

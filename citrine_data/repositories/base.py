@@ -1,0 +1,144 @@
+"""What every repository shares: the session it is bound to, pagination, portable upserts.
+
+Repositories flush, never commit: the caller owns the transaction (habit 8). Every statement
+runs inside ``translate_errors()``, so callers see ``citrine_data.errors`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Self, TypeVar, cast
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+
+from citrine_data.base import Base, utc_now
+from citrine_data.errors import translate_errors
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Base)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+UpsertInsert = postgresql.Insert | sqlite.Insert
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing. ``total`` is None when the caller chose not to count
+    (counting a large log table costs more than reading the page)."""
+
+    items: list[T]
+    total: int | None
+    limit: int
+    offset: int
+
+
+def clamp_limit(limit: int) -> int:
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    return min(limit, MAX_LIMIT)
+
+
+def check_offset(offset: int) -> int:
+    if offset < 0:
+        raise ValueError(f"offset must not be negative, got {offset}")
+    return offset
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @classmethod
+    def from_session(cls, session: AsyncSession) -> Self:
+        return cls(session)
+
+    @property
+    def dialect_name(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def _flush(self) -> None:
+        with translate_errors():
+            await self.session.flush()
+
+    async def _add(self, obj: M) -> M:
+        """Add and flush in a savepoint, so a ``Conflict`` leaves the session usable."""
+        with translate_errors():
+            async with self.session.begin_nested():
+                self.session.add(obj)
+        return obj
+
+    async def _execute_dml(self, statement: Executable, *, synchronize: bool = True) -> int:
+        """Run an UPDATE or DELETE; the number of rows it matched.
+
+        With ``synchronize`` the objects already in the session see the change (updated
+        attributes, deleted objects gone). Bulk writers that never load what they update
+        pass False and skip that work.
+        """
+        options = {"synchronize_session": "auto" if synchronize else False}
+        with translate_errors():
+            result = await self.session.execute(statement, execution_options=options)
+        return cast("CursorResult[Any]", result).rowcount
+
+    async def _get(self, model: type[M], primary_key: Any) -> M | None:
+        with translate_errors():
+            return await self.session.get(model, primary_key)
+
+    async def _get_one_or_none(self, statement: Select[M]) -> M | None:
+        with translate_errors():
+            result = await self.session.scalars(statement)
+            return result.unique().one_or_none()
+
+    async def _get_all(self, statement: Select[M]) -> list[M]:
+        with translate_errors():
+            result = await self.session.scalars(statement)
+            return list(result.unique().all())
+
+    async def _paginate(
+        self, statement: Select[M], *, limit: int, offset: int, count: bool = True
+    ) -> Page[M]:
+        limit, offset = clamp_limit(limit), check_offset(offset)
+        total: int | None = None
+        with translate_errors():
+            if count:
+                counted = select(func.count()).select_from(statement.order_by(None).subquery())
+                total = (await self.session.execute(counted)).scalar_one()
+            result = await self.session.scalars(statement.limit(limit).offset(offset))
+            items = list(result.unique().all())
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    def _insert(self, model: type[Base]) -> UpsertInsert:
+        """An INSERT that supports ``ON CONFLICT`` (same API on PostgreSQL and SQLite)."""
+        if self.dialect_name == "postgresql":
+            return postgresql.insert(model)
+        return sqlite.insert(model)
+
+    async def _upsert(
+        self,
+        model: type[M],
+        values: Mapping[str, Any],
+        *,
+        key: Sequence[str],
+        update: Sequence[str] | None = None,
+    ) -> M:
+        """Insert ``values`` or, when ``key`` exists, update the ``update`` columns (default:
+        every given column but the key) in one statement, race-free; returns the fresh row."""
+        statement = self._insert(model).values(dict(values))
+        columns = [name for name in values if name not in key] if update is None else update
+        assignments: dict[str, Any] = {name: statement.excluded[name] for name in columns}
+        if "updated_at" in model.__table__.columns:
+            assignments["updated_at"] = utc_now()
+        if not assignments:  # DO NOTHING would return no row; a no-op update returns it
+            assignments[key[0]] = statement.excluded[key[0]]
+        statement = statement.on_conflict_do_update(index_elements=list(key), set_=assignments)
+        with translate_errors():
+            result = await self.session.scalars(
+                statement.returning(model), execution_options={"populate_existing": True}
+            )
+            return result.one()

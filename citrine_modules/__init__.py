@@ -1,0 +1,1 @@
+"""One package per OCPP functional block; ``ocpp_router`` holds the station connections."""

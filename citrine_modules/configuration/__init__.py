@@ -1,0 +1,3 @@
+from citrine_modules.configuration.module import ConfigurationModule
+
+__all__ = ["ConfigurationModule"]

@@ -1,0 +1,43 @@
+"""Configuration module (block B, Provisioning).
+
+Handles: BootNotification, Heartbeat.
+Sends: Reset, ChangeAvailability, TriggerMessage, DataTransfer, SetNetworkProfile,
+UpdateFirmware, PublishFirmware, UnpublishFirmware, SetDisplayMessage, GetDisplayMessages,
+ClearDisplayMessage.
+"""
+
+from __future__ import annotations
+
+from citrine_base.decorators import CallContext, as_handler
+from citrine_base.ocpp.v201 import Action, messages
+from citrine_modules.configuration.service import boot_service
+from citrine_modules.deps import CsmsModule
+
+
+class ConfigurationModule(CsmsModule):
+    name = "configuration"
+    sends = (
+        Action.RESET,
+        Action.CHANGE_AVAILABILITY,
+        Action.TRIGGER_MESSAGE,
+        Action.DATA_TRANSFER,
+        Action.SET_NETWORK_PROFILE,
+        Action.UPDATE_FIRMWARE,
+        Action.PUBLISH_FIRMWARE,
+        Action.UNPUBLISH_FIRMWARE,
+        Action.SET_DISPLAY_MESSAGE,
+        Action.GET_DISPLAY_MESSAGES,
+        Action.CLEAR_DISPLAY_MESSAGE,
+    )
+
+    @as_handler(Action.BOOT_NOTIFICATION)
+    async def boot_notification(
+        self, ctx: CallContext, request: messages.BootNotificationRequest
+    ) -> messages.BootNotificationResponse:
+        return boot_service.answer_boot(self.deps.config.ocpp, request)
+
+    @as_handler(Action.HEARTBEAT)
+    async def heartbeat(
+        self, ctx: CallContext, request: messages.HeartbeatRequest
+    ) -> messages.HeartbeatResponse:
+        return boot_service.answer_heartbeat()

@@ -1,0 +1,32 @@
+"""What a module is given by the server: its backends, built in ``server/``, never by itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from citrine_base.config import SystemConfig
+from citrine_base.interfaces.broker import Broker
+from citrine_base.interfaces.cache import Cache
+from citrine_base.interfaces.module import CommandSender, Module
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleDeps:
+    config: SystemConfig
+    cache: Cache
+    broker: Broker
+    commands: CommandSender
+
+
+class CsmsModule(Module):
+    """A functional block built from the server's ``ModuleDeps``.
+
+    ``sends`` lists the CSMS-to-station actions whose REST message endpoints the module offers
+    (``POST /ocpp/2.0.1/{name}/{action}``).
+    """
+
+    sends: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, deps: ModuleDeps) -> None:
+        self.deps = deps

@@ -1,0 +1,1 @@
+"""Implementations of the interfaces of ``citrine_base``: caches, brokers, networking helpers."""

@@ -1,0 +1,1 @@
+"""The composition root: configuration, backends, modules, the FastAPI app and the CLI."""

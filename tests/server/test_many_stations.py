@@ -1,0 +1,28 @@
+"""Many stations at once against one server process."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.live import live_server, raw_station
+
+STATIONS = 500
+
+
+async def test_500_stations_boot_concurrently_all_accepted() -> None:
+    async with live_server() as server:
+        start = asyncio.Event()
+
+        async def boot(index: int) -> str:
+            async with raw_station(server, f"LOAD-{index:04d}", open_timeout=60) as station:
+                await start.wait()
+                frame = await station.boot()
+                heartbeat = await station.call("Heartbeat", {})
+                assert heartbeat[0] == 3
+                return str(frame[2]["status"])
+
+        tasks = [asyncio.create_task(boot(index)) for index in range(STATIONS)]
+        await asyncio.sleep(0)
+        start.set()
+        statuses = await asyncio.wait_for(asyncio.gather(*tasks), 120)
+        assert statuses == ["Accepted"] * STATIONS
