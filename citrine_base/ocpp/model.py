@@ -16,12 +16,14 @@ They must accept exactly what the schemas accept, so the configuration is strict
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     PlainSerializer,
     SerializerFunctionWrapHandler,
@@ -31,18 +33,62 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+# RFC 3339 section 5.6 ``date-time``; pydantic alone also reads ISO 8601 forms (a space for
+# the T, no seconds, "+0100", a decimal comma, Unix times) that the schema's format forbids.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _rfc3339_only(value: Any) -> Any:
+    """Parse wire text ourselves: only RFC 3339, never the wider ISO 8601 pydantic reads."""
+    if not isinstance(value, str):
+        return value
+    if _RFC3339.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value.upper())
+        except ValueError:  # a well-formed text naming no real instant (month 13, ...)
+            pass
+    raise PydanticCustomError(
+        "datetime_parsing", "Input is not an RFC 3339 date-time: {input}", {"input": value}
+    )
+
 
 def format_date_time(value: datetime) -> str:
-    """RFC 3339 in UTC with at most three fractional digits (OCPP 2.0.1 Part 2 §2.1.4)."""
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
+    """RFC 3339 in UTC with at most three fractional digits (OCPP 2.0.1 Part 2 §2.1.4).
+
+    At the two ends of the calendar the instant may have no UTC form (0001-01-01T00:30+01:00
+    is in year 0 in UTC); it is then written with its own offset, which is still RFC 3339.
+    """
+    offset = value.utcoffset() or timedelta(0)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        suffix = _format_offset(offset)
+    else:
+        suffix = "Z"
+    text = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
+    if value.microsecond >= 1000:
         text += f".{value.microsecond // 1000:03d}"
-    return text + "Z"
+    return text + suffix
 
 
-OcppDateTime = Annotated[AwareDatetime, PlainSerializer(format_date_time, when_used="json")]
-"""An OCPP ``dateTime``: timezone-aware on the way in, UTC with 'Z' on the way out."""
+def _format_offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+OcppDateTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339_only),
+    PlainSerializer(format_date_time, when_used="json"),
+]
+"""An OCPP ``dateTime``: RFC 3339 and timezone-aware on the way in, UTC 'Z' on the way out."""
 
 
 class OcppModel(BaseModel):
@@ -58,6 +104,33 @@ class OcppModel(BaseModel):
 
     nullable_fields: ClassVar[frozenset[str]] = frozenset()
     """Fields whose schema has no type (DataTransfer ``data``), where null is a valid value."""
+
+    _python_only_names: ClassVar[frozenset[str]] = frozenset()
+    """Python names that differ from their wire alias: accepted from code, refused on the wire."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._python_only_names = frozenset(
+            name
+            for name, field in cls.model_fields.items()
+            if field.alias is not None and field.alias != name
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_python_names_on_the_wire(cls, data: Any, info: ValidationInfo) -> Any:
+        # validate_by_name lets code write ``Model(current_time=...)``; pydantic applies it to
+        # JSON input too, where the schema knows only the camelCase name.
+        if info.mode == "json" and cls._python_only_names and isinstance(data, dict):
+            for key in data:
+                if key in cls._python_only_names:
+                    raise PydanticCustomError(
+                        "extra_forbidden",
+                        "{field} is not a property of this message (the wire name is camelCase)",
+                        {"field": key},
+                    )
+        return data
 
     @model_validator(mode="after")
     def _refuse_null_on_the_wire(self, info: ValidationInfo) -> Self:

@@ -138,6 +138,8 @@ def _without_nulls(value: Any) -> Any:
 
 
 def _remove_at(payload: Any, loc: tuple[int | str, ...]) -> None:
+    if not loc:  # raised by a model-level check; nothing to remove at a place
+        return
     target = payload
     for part in loc[:-1]:
         target = target[part]

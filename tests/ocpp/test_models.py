@@ -48,7 +48,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import utils as conjecture_utils
 from pydantic import ValidationError
-from pydantic_core import PydanticSerializationError
 
 from citrine_base.ocpp.model import OcppModel, format_date_time
 from citrine_base.ocpp.registry import Direction
@@ -755,13 +754,9 @@ def test_an_integral_float_for_an_integer_is_refused_deliberately() -> None:
         parse("CancelReservationRequest", payload)
 
 
-# --- known gaps of citrine_base/ocpp/model.py (not generated code) ------------------------
-# Strict xfails: each turns into a failure once model.py is fixed; then delete the marker.
-
-GAP = "gap in citrine_base/ocpp/model.py, reported; remove this marker once fixed"
+# --- where a plain pydantic model would differ from the schema (fixed in model.py) --------
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + ": OcppDateTime reads ISO 8601 forms RFC 3339 forbids")
 @pytest.mark.parametrize(
     "text",
     [
@@ -779,7 +774,6 @@ def test_date_times_that_rfc3339_forbids_are_rejected(text: str) -> None:
         parse("HeartbeatResponse", {"currentTime": text})
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + ": validate_by_name applies to JSON input too")
 def test_a_property_under_its_python_name_is_rejected() -> None:
     payload = {"reservation_id": 1}  # the schema wants reservationId
     assert not validator("CancelReservationRequest").is_valid(payload)
@@ -787,17 +781,11 @@ def test_a_property_under_its_python_name_is_rejected() -> None:
         parse("CancelReservationRequest", payload)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP + ": format_date_time does not pad years below 1000")
 def test_a_year_below_1000_dumps_back() -> None:
     wire = parse("HeartbeatResponse", {"currentTime": "0999-05-01T00:00:00Z"}).to_wire()
     assert wire == {"currentTime": "0999-05-01T00:00:00Z"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=PydanticSerializationError,
-    reason=GAP + ": format_date_time overflows when UTC leaves years 1-9999",
-)
 @pytest.mark.parametrize("text", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
 def test_the_ends_of_the_calendar_dump(text: str) -> None:
     assert validator("HeartbeatResponse").is_valid({"currentTime": text})
