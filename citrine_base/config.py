@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import tomllib
 import uuid
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -74,6 +75,46 @@ class DatabaseConfig(BaseModel):
     max_overflow: int = Field(default=20, ge=0)
     pool_timeout: float = Field(default=30.0, gt=0)
     echo: bool = False
+    migrate_on_start: bool | None = Field(
+        default=None,
+        description="Run the migrations at start; None: only for SQLite (the embedded default). "
+        "Deployments on PostgreSQL run `citrine migrate` once instead.",
+    )
+
+    def should_migrate_on_start(self) -> bool:
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        return self.url.startswith("sqlite")
+
+
+class UnknownStationPolicy(StrEnum):
+    """What happens to a station identity the CSMS has never seen."""
+
+    ACCEPT = "accept"  # registered at its first connection, then booted as configured
+    PENDING = "pending"  # registered, but answered Pending until an operator accepts it
+    REFUSE = "refuse"  # the handshake is refused (HTTP 404, OCPP-J §3.1.1)
+
+
+class StationsConfig(BaseModel):
+    unknown: UnknownStationPolicy = Field(
+        default=UnknownStationPolicy.ACCEPT,
+        description="Policy for station identities that are not provisioned",
+    )
+    last_seen_flush_interval: float = Field(
+        default=15.0, gt=0, description="Seconds between batched writes of last-seen times"
+    )
+
+
+class MessageLogConfig(BaseModel):
+    enabled: bool = True
+    flush_interval: float = Field(default=0.5, gt=0, description="Seconds between batch writes")
+    batch_size: int = Field(default=1000, ge=1, description="Rows per INSERT at most")
+    queue_size: int = Field(
+        default=200_000, ge=1, description="Frames held while the database is slow or down"
+    )
+    retention_days: float = Field(
+        default=30.0, ge=0, description="Delete log rows older than this; 0 keeps them forever"
+    )
 
 
 class LogConfig(BaseModel):
@@ -101,6 +142,8 @@ class SystemConfig(BaseSettings):
     redis_url: str | None = None
     amqp_url: str | None = None
     log: LogConfig = Field(default_factory=LogConfig)
+    stations: StationsConfig = Field(default_factory=StationsConfig)
+    message_log: MessageLogConfig = Field(default_factory=MessageLogConfig)
 
     @field_validator("modules", mode="before")
     @classmethod

@@ -8,7 +8,12 @@ MODULES_GROUP = "modules"
 """Group of the module consumers: each station CALL is handled by exactly one of them."""
 
 EVENTS_TOPIC = "ocpp.events"
-"""Connection events (connected / disconnected) of every station."""
+"""Connection events of every station; the envelope's ``action`` names the event."""
+
+CONNECTED = "Connected"
+DISCONNECTED = "Disconnected"
+BOOT_ANSWERED = "BootAnswered"
+"""A BootNotificationResponse was sent; the payload is that response."""
 
 
 def call_topic(action: str) -> str:

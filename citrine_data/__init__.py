@@ -21,6 +21,7 @@ from citrine_data.engine import (
 )
 from citrine_data.errors import Conflict, DataError, IntegrityViolation, NotFound, translate_errors
 from citrine_data.repositories.base import Page
+from citrine_data.unit_of_work import Session, SessionFactory, UnitOfWork, unit_of_work
 
 __all__ = [
     "Base",
@@ -31,8 +32,12 @@ __all__ = [
     "Page",
     "PoolSettings",
     "ReadSession",
+    "Session",
+    "SessionFactory",
+    "UnitOfWork",
     "create_engine",
     "create_sessionmaker",
     "engine_from_config",
     "translate_errors",
+    "unit_of_work",
 ]

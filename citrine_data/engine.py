@@ -53,9 +53,16 @@ def create_engine(
 
 
 def engine_from_config(config: DatabaseConfig) -> AsyncEngine:
-    pool = PoolSettings(
-        size=config.pool_size, max_overflow=config.max_overflow, timeout=config.pool_timeout
-    )
+    if make_url(config.url).get_backend_name() == "sqlite":
+        # SQLite has one writer at a time, and every unit of work here writes (BEGIN
+        # IMMEDIATE). Several pooled connections would only fight over the file lock, and
+        # its busy handler is not fair: under a burst some wait past the timeout and fail
+        # with "database is locked". One connection makes the pool's queue the fair lock.
+        pool = PoolSettings(size=1, max_overflow=0, timeout=max(config.pool_timeout, 60.0))
+    else:
+        pool = PoolSettings(
+            size=config.pool_size, max_overflow=config.max_overflow, timeout=config.pool_timeout
+        )
     return create_engine(config.url, pool=pool, echo=config.echo)
 
 
@@ -98,3 +105,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def database_answers(engine: AsyncEngine) -> bool:
+    """True when the database accepts a connection and a query right now (for /health)."""
+    try:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+    except Exception:
+        return False
+    return True

@@ -31,6 +31,7 @@ from citrine_base.rpc.errors import (
     CommandQueueFull,
     OcppError,
     ResponseInvalid,
+    StationNotAccepted,
     StationOffline,
 )
 
@@ -49,6 +50,7 @@ class Outcome(StrEnum):
     OFFLINE = "offline"
     QUEUE_FULL = "queue_full"
     INVALID_RESPONSE = "invalid_response"
+    NOT_ACCEPTED = "not_accepted"
     FAILED = "failed"
 
 
@@ -57,6 +59,7 @@ _FAILURES: dict[type[CallFailed], Outcome] = {
     StationOffline: Outcome.OFFLINE,
     CommandQueueFull: Outcome.QUEUE_FULL,
     ResponseInvalid: Outcome.INVALID_RESPONSE,
+    StationNotAccepted: Outcome.NOT_ACCEPTED,
 }
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from fastapi import APIRouter
+
 from citrine_base.config import SystemConfig
 from citrine_base.interfaces.broker import Broker
 from citrine_base.interfaces.cache import Cache
 from citrine_base.interfaces.module import CommandSender, Module
+from citrine_data import SessionFactory
+from citrine_util.tasks import TaskSupervisor
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,16 +21,22 @@ class ModuleDeps:
     cache: Cache
     broker: Broker
     commands: CommandSender
+    sessions: SessionFactory
+    tasks: TaskSupervisor
 
 
 class CsmsModule(Module):
     """A functional block built from the server's ``ModuleDeps``.
 
     ``sends`` lists the CSMS-to-station actions whose REST message endpoints the module offers
-    (``POST /ocpp/2.0.1/{name}/{action}``).
+    (``POST /ocpp/2.0.1/{name}/{action}``); ``routers`` returns its data endpoints.
     """
 
     sends: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, deps: ModuleDeps) -> None:
         self.deps = deps
+
+    def routers(self) -> list[APIRouter]:
+        """The module's data endpoints (``api.py``), mounted by the server."""
+        return []

@@ -6,7 +6,7 @@ would be (so the strict schema rules hold for operators too). ``identifier`` may
 out. Three ways to get the answer:
 
 * ``wait=SECONDS``: the station's answer is in the HTTP response (one identifier: 200 result,
-  502 CALLERROR, 504 timeout, 404 offline, 429 queue full; several: 200 with one item each);
+  502 CALLERROR, 504 timeout, 404 offline, 409 boot not Accepted, 429 queue full; several: 200 with one item each);
 * without ``wait``: 202 with a correlation id per station; ``GET /ocpp/requests/{id}`` tells
   its state;
 * ``callbackUrl``: receives the outcome of each station (result, error, timeout, ...).
@@ -30,6 +30,7 @@ from citrine_base.ocpp.registry import ActionSpec
 from citrine_base.rpc.errors import CommandQueueFull, OcppError
 from citrine_base.rpc.validation import validate_payload
 from citrine_modules.commands import CommandRecord, CommandTracker, Outcome
+from citrine_modules.rest import Operator
 
 MAX_WAIT = 300.0
 MAX_IDENTIFIERS = 1000
@@ -41,6 +42,7 @@ _STATUS: dict[Outcome, int] = {
     Outcome.OFFLINE: 404,
     Outcome.QUEUE_FULL: 429,
     Outcome.INVALID_RESPONSE: 502,
+    Outcome.NOT_ACCEPTED: 409,
     Outcome.FAILED: 503,
     Outcome.PENDING: 202,
 }
@@ -90,6 +92,7 @@ def _endpoint(
 ) -> Callable[..., Awaitable[JSONResponse]]:
     async def endpoint(
         request: Request,
+        principal: Operator,
         identifier: Annotated[
             list[str],
             Query(
@@ -98,7 +101,7 @@ def _endpoint(
                 description="Station identity; repeat to fan out",
             ),
         ],
-        tenant_id: Annotated[str, Query(alias="tenantId")] = "default",
+        tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
         wait: Annotated[
             float | None,
             Query(gt=0, le=MAX_WAIT, description="Seconds to wait for the station's answer"),
@@ -113,7 +116,7 @@ def _endpoint(
             spec,
             ocpp_request,
             identifier,
-            tenant_id,
+            principal.tenant_for(tenant_id),
             wait,
             str(callback_url) if callback_url else None,
         )

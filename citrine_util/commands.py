@@ -25,6 +25,7 @@ from citrine_base.rpc.errors import (
     NotSupported,
     OcppError,
     ResponseInvalid,
+    StationNotAccepted,
     StationOffline,
 )
 from citrine_base.rpc.validation import validate_payload
@@ -32,7 +33,8 @@ from citrine_base.topics import command_topic, presence_key
 
 LOCAL_ERROR_PREFIX = "local:"
 _LOCAL_FAILURES: dict[str, type[CallFailed]] = {
-    cls.reason: cls for cls in (CallTimeout, StationOffline, CommandQueueFull, ResponseInvalid)
+    cls.reason: cls
+    for cls in (CallTimeout, StationOffline, CommandQueueFull, ResponseInvalid, StationNotAccepted)
 }
 BROKER_MARGIN = 5.0
 """Seconds the requester waits beyond the station's timeout, for the hop back."""

@@ -13,6 +13,9 @@ from fastapi.responses import JSONResponse
 from citrine_base.config import SystemConfig
 from citrine_modules.commands import CommandRecord
 from citrine_modules.message_api import message_router
+from citrine_modules.ocpp_router.api import router as message_log_router
+from citrine_modules.rest import Reader, RestContext
+from server.errors import install_error_handlers
 from server.runtime import Runtime
 from server.websocket import station_websocket
 
@@ -32,10 +35,12 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.rest = RestContext(auth=runtime.auth, sessions=runtime.sessions)
+    install_error_handlers(app)
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:
-        """Up, and whether the broker and the cache answer right now."""
+        """Up, and whether the broker, the cache and the database answer right now."""
         checks = await runtime.health()
         healthy = all(checks.values())
         body = {
@@ -47,15 +52,18 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     @app.get("/ocpp/requests/{correlationId}", tags=["commands"], response_model=CommandRecord)
-    async def command_status(correlationId: str) -> JSONResponse:
+    async def command_status(correlationId: str, principal: Reader) -> JSONResponse:
         """The state of a CALL requested over REST: pending, or its outcome."""
         record = await runtime.tracker.get(correlationId)
-        if record is None:
+        if record is None or principal.tenant_id not in (None, record.tenant_id):
             raise HTTPException(404, f"No command {correlationId} (unknown or expired)")
         return JSONResponse(record.model_dump(mode="json", by_alias=True))
 
+    app.include_router(message_log_router)
     schemas: dict[str, Any] = {}
     for module in runtime.modules:
+        for data_router in module.routers():
+            app.include_router(data_router)
         specs = [runtime.actions[action] for action in module.sends]
         if specs:
             router, module_schemas = message_router(module.name, specs, lambda: runtime.tracker)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
+from citrine_modules.stations import StationsModule
 
 MODULES: dict[str, type[CsmsModule]] = {
-    ConfigurationModule.name: ConfigurationModule,
+    module.name: module for module in (ConfigurationModule, StationsModule)
 }
 
 

@@ -1,6 +1,7 @@
 """``citrine``: the command line entry point.
 
 citrine serve [--host H] [--port P] [--config FILE] [--modules a,b]
+citrine migrate [--config FILE] [--to REVISION | --downgrade REVISION]
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import uvicorn
 
 from citrine_base.config import SystemConfig
+from citrine_data import migrate
 from server.app import create_app
 from server.logging import configure_logging
 
@@ -25,6 +27,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to bind (default 8080)")
     serve.add_argument("--config", help="settings file (TOML or JSON)")
     serve.add_argument("--modules", help="comma-separated modules to run (default: all)")
+    migrate_cmd = commands.add_parser(
+        "migrate", help="bring the database schema to the code's revision (or another)"
+    )
+    migrate_cmd.add_argument("--config", help="settings file (TOML or JSON)")
+    target = migrate_cmd.add_mutually_exclusive_group()
+    target.add_argument("--to", default="head", help="upgrade to this revision (default head)")
+    target.add_argument("--downgrade", metavar="REVISION", help="downgrade to this revision")
     return parser
 
 
@@ -68,7 +77,18 @@ def serve(config: SystemConfig) -> None:
     uvicorn.Server(uvicorn_config(config)).run()
 
 
+def run_migrations(config: SystemConfig, upgrade_to: str, downgrade_to: str | None) -> None:
+    url = config.database.url
+    if downgrade_to is not None:
+        migrate.downgrade(url, downgrade_to)
+    else:
+        migrate.upgrade(url, upgrade_to)
+    print(f"database at revision {migrate.current(url)}")  # noqa: T201 (command output)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         serve(load_config(args))
+    elif args.command == "migrate":
+        run_migrations(load_config(args), args.to, args.downgrade)

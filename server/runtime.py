@@ -13,16 +13,29 @@ from citrine_base.interfaces.broker import Broker
 from citrine_base.interfaces.cache import Cache
 from citrine_base.ocpp.v201 import ACTIONS
 from citrine_base.topics import MODULES_GROUP, call_topic
+from citrine_data import create_sessionmaker, engine_from_config, migrate, unit_of_work
+from citrine_data.engine import database_answers
+from citrine_data.repositories import TenantRepository
 from citrine_modules.commands import CommandTracker
 from citrine_modules.deps import CsmsModule, ModuleDeps
 from citrine_modules.ocpp_router import OcppRouter
+from citrine_modules.rest import Authenticator
 from citrine_util.broker import MemoryBroker
 from citrine_util.cache import MemoryCache
 from citrine_util.commands import BrokerCommandSender
 from citrine_util.handler_runner import HandlerRunner
+from citrine_util.message_log import MessageLogWriter
+from citrine_util.tasks import ClusterJob, TaskSupervisor
+from server.auth import build_authenticator
 from server.catalogue import select_modules
 
 log = structlog.get_logger(__name__)
+
+RETENTION_INTERVAL = 3600.0
+
+
+class SchemaOutdated(Exception):
+    """The database is not at the migrations' head and this process may not migrate it."""
 
 
 def build_cache(config: SystemConfig) -> Cache:
@@ -48,25 +61,49 @@ class Runtime:
         self.config = config
         self.cache = build_cache(config)
         self.broker = build_broker(config)
+        self.engine = engine_from_config(config.database)
+        self.sessions = create_sessionmaker(self.engine)
+        self.tasks = TaskSupervisor()
+        self.auth: Authenticator = build_authenticator(config)
         actions = {spec.action: spec for spec in ACTIONS.values()}
         self.actions = actions
         commands = BrokerCommandSender(
             self.broker, self.cache, actions, config.instance_id, config.ocpp.call_timeout
         )
         self.deps = ModuleDeps(
-            config=config, cache=self.cache, broker=self.broker, commands=commands
+            config=config,
+            cache=self.cache,
+            broker=self.broker,
+            commands=commands,
+            sessions=self.sessions,
+            tasks=self.tasks,
         )
         self.modules: list[CsmsModule] = [cls(self.deps) for cls in select_modules(config.modules)]
-        self.router = OcppRouter(self.deps, actions) if with_router else None
+        self.message_log = (
+            MessageLogWriter(self.sessions, config.message_log)
+            if with_router and config.message_log.enabled
+            else None
+        )
+        self.router = OcppRouter(self.deps, actions, self.message_log) if with_router else None
         self.tracker = CommandTracker(commands, self.cache)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Runtime]:
         async with AsyncExitStack() as stack:
+            stack.push_async_callback(self.engine.dispose)
+            await self._prepare_database()
             await self.cache.start()
             stack.push_async_callback(self.cache.stop)
             await self.broker.start()
             stack.push_async_callback(self.broker.stop)
+            stack.push_async_callback(self.tasks.stop)
+            if self.message_log is not None:
+                await self.message_log.start()
+                stack.push_async_callback(self.message_log.stop)
+                retention = ClusterJob(self.cache, self.config.instance_id).runner(
+                    RETENTION_INTERVAL, self._apply_retention, "message-log-retention"
+                )
+                self.tasks.every(RETENTION_INTERVAL, retention, "message-log-retention")
             await self._subscribe_handlers()
             for module in self.modules:
                 await module.start()
@@ -83,15 +120,41 @@ class Runtime:
             yield self
             log.info("server.stopping", instance_id=self.config.instance_id)
 
+    async def _prepare_database(self) -> None:
+        url = self.config.database.url
+        if self.config.database.should_migrate_on_start():
+            await migrate.upgrade_async(url)
+        else:
+            current, head = await migrate.current_async(url), migrate.head()
+            if current != head:
+                raise SchemaOutdated(
+                    f"The database is at revision {current}, the code needs {head}: "
+                    "run `citrine migrate` first"
+                )
+        async with unit_of_work(self.sessions) as uow:
+            await TenantRepository.from_session(uow.session).ensure(
+                self.config.tenant_id, self.config.tenant_id.capitalize()
+            )
+
+    async def _apply_retention(self) -> None:
+        if self.message_log is not None:
+            deleted = await self.message_log.delete_expired()
+            if deleted:
+                log.info("message_log.retention", deleted=deleted)
+
     async def _subscribe_handlers(self) -> None:
         table = merge_handlers(
             [(module.name, collect_handlers(module, self.actions)) for module in self.modules]
         )
         for action, (module_name, handler) in sorted(table.items()):
             runner = HandlerRunner(
-                self.actions[action], handler, module_name, self.config.instance_id
+                self.actions[action], handler, module_name, self.config.instance_id, self.sessions
             )
             await self.broker.subscribe(call_topic(action), runner, group=MODULES_GROUP)
 
     async def health(self) -> dict[str, bool]:
-        return {"broker": await self.broker.healthy(), "cache": await self.cache.healthy()}
+        return {
+            "broker": await self.broker.healthy(),
+            "cache": await self.cache.healthy(),
+            "database": await database_answers(self.engine),
+        }

@@ -1,8 +1,9 @@
-"""The station websocket endpoint: identity from the URL, subprotocol negotiation, then the
-router takes the socket.
+"""The station websocket endpoint: identity from the URL, subprotocol negotiation, admission,
+then the router takes the socket.
 
 A station connects at ``ws://HOST:PORT/<anything>/<stationId>`` (or ``/<stationId>``); the last
-path segment, percent-decoded, is its identity (OCPP-J §3.1.1).
+path segment, percent-decoded, is its identity (OCPP-J §3.1.1). An identity the CSMS does not
+know is refused with 404 when the unknown-station policy says so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from citrine_base.interfaces.envelope import StationKey
+from citrine_data import DataError
 from citrine_util.networking import ConnectionClosed
 from server.runtime import Runtime
 
@@ -77,10 +79,19 @@ async def station_websocket(websocket: WebSocket) -> None:
         log.warning("station.subprotocol_refused", station_id=identity, offered=offered)
         await _refuse(websocket, 400, f"Subprotocol {SUBPROTOCOL} is required")
         return
+    station = StationKey(runtime.config.tenant_id, identity)
+    try:
+        admission = await router.admit(station)
+    except DataError as exc:
+        log.error("station.admission_failed", station_id=identity, error=exc.message)
+        await _refuse(websocket, 503, "The CSMS cannot register stations right now")
+        return
+    if admission is None:
+        log.warning("station.unknown_refused", station_id=identity)
+        await _refuse(websocket, 404, f"Unknown charging station {identity}")
+        return
     await websocket.accept(subprotocol=SUBPROTOCOL)
-    await router.serve(
-        StationKey(runtime.config.tenant_id, identity), StarletteTransport(websocket)
-    )
+    await router.serve(station, StarletteTransport(websocket), admission)
 
 
 async def _refuse(websocket: WebSocket, status: int, reason: str) -> None:

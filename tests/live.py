@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,6 +20,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from citrine_base.config import SystemConfig
+from citrine_data import migrate
 from server.cli import uvicorn_config
 from server.runtime import Runtime
 
@@ -43,10 +49,54 @@ class LiveServer:
         return runtime
 
 
+@functools.cache
+def _migrated_sqlite_template() -> Path:
+    """One SQLite file migrated to head per test run; each server gets a copy (fast)."""
+    path = Path(tempfile.mkdtemp(prefix="citrine-template-")) / "template.db"
+    # alembic runs its own event loop; tests call this from inside theirs.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(migrate.upgrade, f"sqlite+aiosqlite:///{path}").result()
+    return path
+
+
+def fresh_sqlite_url() -> str:
+    """A new SQLite database at the head revision, in a directory of its own."""
+    target = Path(tempfile.mkdtemp(prefix="citrine-live-")) / "citrine.db"
+    shutil.copyfile(_migrated_sqlite_template(), target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+@asynccontextmanager
+async def fresh_postgres_url() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on the server here, dropped afterwards."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    from tests.services import require_postgres
+
+    base = require_postgres()
+    admin_dsn = base.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"citrine_live_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(admin_dsn, timeout=5)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    try:
+        yield f"{base.rsplit('/', 1)[0]}/{name}"
+    finally:
+        connection = await asyncpg.connect(admin_dsn, timeout=5)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
 @asynccontextmanager
 async def live_server(**overrides: Any) -> AsyncIterator[LiveServer]:
+    """A server on a free port; unless told otherwise, on a fresh SQLite database."""
     overrides.setdefault("port", free_port())
     overrides.setdefault("host", "127.0.0.1")
+    overrides.setdefault("database", {"url": fresh_sqlite_url()})
     config = SystemConfig.load(None, **overrides)
     server = uvicorn.Server(uvicorn_config(config))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -66,8 +116,9 @@ async def live_server(**overrides: Any) -> AsyncIterator[LiveServer]:
 class RawStation:
     """A hand-driven station: send any frame, read any frame."""
 
-    def __init__(self, websocket: ClientConnection) -> None:
+    def __init__(self, websocket: ClientConnection, timeout: float = 5) -> None:
         self.ws = websocket
+        self.timeout = timeout
 
     async def send_raw(self, frame: str | bytes) -> None:
         await self.ws.send(frame)
@@ -75,8 +126,8 @@ class RawStation:
     async def send(self, frame: list[Any]) -> None:
         await self.ws.send(orjson.dumps(frame).decode())
 
-    async def recv(self, timeout: float = 5) -> list[Any]:
-        data = await asyncio.wait_for(self.ws.recv(), timeout)
+    async def recv(self, timeout: float | None = None) -> list[Any]:
+        data = await asyncio.wait_for(self.ws.recv(), timeout or self.timeout)
         frame = orjson.loads(data)
         assert isinstance(frame, list)
         return frame
@@ -107,8 +158,9 @@ BOOT_PAYLOAD: dict[str, Any] = {
 
 @asynccontextmanager
 async def raw_station(
-    server: LiveServer, station_id: str, **kwargs: Any
+    server: LiveServer, station_id: str, *, timeout: float = 5, **kwargs: Any
 ) -> AsyncIterator[RawStation]:
+    """A connected station; ``timeout`` is how long it waits for each answer."""
     kwargs.setdefault("subprotocols", ["ocpp2.0.1"])
     async with connect(server.ws_url(station_id), **kwargs) as websocket:
-        yield RawStation(websocket)
+        yield RawStation(websocket, timeout)

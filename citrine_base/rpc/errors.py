@@ -158,6 +158,12 @@ class CommandQueueFull(CallFailed):
     reason = "queue_full"
 
 
+class StationNotAccepted(CallFailed):
+    """The station's boot is not Accepted, and this CALL may not be sent before (B02, B03)."""
+
+    reason = "not_accepted"
+
+
 class ResponseInvalid(CallFailed):
     """The station answered with a payload that its schema rejects."""
 

@@ -32,6 +32,13 @@ class StationInfo:
     modem_imsi: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectedStation:
+    station_pk: int
+    registration_status: str | None
+    minimum_security_profile: int
+
+
 def _key_filter(key: StationKey) -> list[ColumnElement[bool]]:
     return [
         ChargingStation.tenant_id == key.tenant_id,
@@ -96,12 +103,38 @@ class ChargingStationRepository(Repository):
         )
         return await self._execute_dml(statement) > 0
 
-    async def set_online(self, key: StationKey, at: datetime) -> bool:
+    async def set_online(
+        self, key: StationKey, at: datetime, *, protocol: str | None = None
+    ) -> bool:
         """False when no such station exists."""
-        statement = (
-            update(ChargingStation).where(*_key_filter(key)).values(is_online=True, last_seen_at=at)
-        )
+        values: dict[str, object] = {"is_online": True, "last_seen_at": at}
+        if protocol is not None:
+            values["protocol"] = protocol
+        statement = update(ChargingStation).where(*_key_filter(key)).values(**values)
         return await self._execute_dml(statement) > 0
+
+    async def connect(
+        self, key: StationKey, at: datetime, protocol: str
+    ) -> ConnectedStation | None:
+        """Mark a known station online and return what its connection needs, in one UPDATE;
+        None when the station is unknown."""
+        statement = (
+            update(ChargingStation)
+            .where(*_key_filter(key))
+            .values(is_online=True, last_seen_at=at, protocol=protocol)
+            .returning(
+                ChargingStation.id,
+                ChargingStation.registration_status,
+                ChargingStation.minimum_security_profile,
+            )
+        )
+        with translate_errors():
+            row = (
+                await self.session.execute(
+                    statement, execution_options={"synchronize_session": False}
+                )
+            ).one_or_none()
+        return None if row is None else ConnectedStation(row[0], row[1], row[2])
 
     async def set_offline(self, key: StationKey, at: datetime) -> bool:
         statement = (

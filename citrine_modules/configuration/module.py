@@ -8,10 +8,11 @@ ClearDisplayMessage.
 
 from __future__ import annotations
 
-from citrine_base.decorators import CallContext, as_handler
+from citrine_base.decorators import as_handler
 from citrine_base.ocpp.v201 import Action, messages
 from citrine_modules.configuration.service import boot_service
 from citrine_modules.deps import CsmsModule
+from citrine_util.handler_runner import HandlerContext
 
 
 class ConfigurationModule(CsmsModule):
@@ -32,12 +33,14 @@ class ConfigurationModule(CsmsModule):
 
     @as_handler(Action.BOOT_NOTIFICATION)
     async def boot_notification(
-        self, ctx: CallContext, request: messages.BootNotificationRequest
+        self, ctx: HandlerContext, request: messages.BootNotificationRequest
     ) -> messages.BootNotificationResponse:
-        return boot_service.answer_boot(self.deps.config.ocpp, request)
+        return await boot_service.answer_boot(
+            ctx.session, self.deps.config.ocpp, ctx.station, request
+        )
 
     @as_handler(Action.HEARTBEAT)
     async def heartbeat(
-        self, ctx: CallContext, request: messages.HeartbeatRequest
+        self, ctx: HandlerContext, request: messages.HeartbeatRequest
     ) -> messages.HeartbeatResponse:
         return boot_service.answer_heartbeat()

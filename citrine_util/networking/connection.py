@@ -62,6 +62,9 @@ class Transport(Protocol):
 InboundDispatcher = Callable[["StationConnection", CallReceived], Awaitable[OcppModel]]
 """Answers a station CALL with its response model or raises ``OcppError``."""
 
+AnswerListener = Callable[["StationConnection", CallReceived, OcppModel], Awaitable[None]]
+"""Told once a CALLRESULT is on its way to the station, before the next CALL is handled."""
+
 
 class FrameObserver(Protocol):
     """Sees every frame in and out (the message log). Must not block: called inline."""
@@ -69,7 +72,13 @@ class FrameObserver(Protocol):
     def frame_in(self, station: StationKey, text: str | bytes, event: object) -> None: ...
 
     def frame_out(
-        self, station: StationKey, text: str, kind: int, message_id: str, action: str | None
+        self,
+        station: StationKey,
+        text: str,
+        kind: int,
+        message_id: str,
+        action: str | None,
+        error_code: str | None,
     ) -> None: ...
 
 
@@ -97,6 +106,7 @@ class StationConnection:
         dispatch: InboundDispatcher,
         settings: ConnectionSettings,
         observer: FrameObserver | None = None,
+        on_answered: AnswerListener | None = None,
     ) -> None:
         self.station = station
         self.protocol = protocol
@@ -105,6 +115,7 @@ class StationConnection:
         self._dispatch = dispatch
         self._settings = settings
         self._observer = observer
+        self._on_answered = on_answered
         self._inbox: asyncio.Queue[CallReceived] = asyncio.Queue(settings.inbound_queue_size)
         self._outbox: asyncio.Queue[_OutgoingCall] = asyncio.Queue(settings.command_queue_size)
         self._waiting: dict[str, asyncio.Future[OcppModel]] = {}
@@ -190,7 +201,9 @@ class StationConnection:
                 error_code=event.error.code.value,
                 reason=event.error.description,
             )
-            await self._send_out(event.frame, 4, event.message_id, event.action)
+            await self._send_out(
+                event.frame, 4, event.message_id, event.action, event.error.code.value
+            )
         elif isinstance(event, Ignored):
             self._log.warning(
                 "ocpp.frame_ignored", message_id=event.message_id, reason=event.reason
@@ -251,13 +264,27 @@ class StationConnection:
                 received.message_id,
                 received.spec.action,
             )
+            if self._on_answered is not None:
+                try:
+                    await self._on_answered(self, received, response)
+                except Exception:
+                    self._log.exception("ocpp.answer_listener_failed", action=received.spec.action)
 
     async def _answer_error(self, message_id: str, action: str | None, error: OcppError) -> None:
-        await self._send_out(self.protocol.error(message_id, error), 4, message_id, action)
+        await self._send_out(
+            self.protocol.error(message_id, error), 4, message_id, action, error.code.value
+        )
 
-    async def _send_out(self, frame: str, kind: int, message_id: str, action: str | None) -> None:
+    async def _send_out(
+        self,
+        frame: str,
+        kind: int,
+        message_id: str,
+        action: str | None,
+        error_code: str | None = None,
+    ) -> None:
         if self._observer is not None:
-            self._observer.frame_out(self.station, frame, kind, message_id, action)
+            self._observer.frame_out(self.station, frame, kind, message_id, action, error_code)
         try:
             await self._send(frame)
         except Exception as exc:  # a send on a closing socket; the reader will see the close

@@ -45,11 +45,17 @@ class TestSqliteEngine:
         finally:
             await engine.dispose()
 
-    def test_from_config(self, tmp_path: Path) -> None:
+    def test_from_config_uses_one_connection(self, tmp_path: Path) -> None:
+        """SQLite has one writer: the pool's queue is the fair lock, not its busy handler."""
         config = DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", pool_size=3)
         engine = engine_from_config(config)
-        assert engine.pool.size() == 3  # type: ignore[attr-defined]
+        assert engine.pool.size() == 1  # type: ignore[attr-defined]
         assert create_sessionmaker(engine).kw["expire_on_commit"] is False
+
+    def test_postgresql_pool_from_config(self) -> None:
+        config = DatabaseConfig(url="postgresql+asyncpg://u@127.0.0.1/db", pool_size=3)
+        engine = engine_from_config(config)
+        assert engine.pool.size() == 3  # type: ignore[attr-defined]
 
 
 class TestTranslateErrors:

@@ -17,10 +17,14 @@ def test_package_exports() -> None:
         "Page",
         "PoolSettings",
         "ReadSession",
+        "Session",
+        "SessionFactory",
+        "UnitOfWork",
         "create_engine",
         "create_sessionmaker",
         "engine_from_config",
         "translate_errors",
+        "unit_of_work",
     ]
 
 

@@ -10,7 +10,7 @@ async def test_health_reports_backends_and_stations() -> None:
         async with httpx.AsyncClient(base_url=server.base_url) as client:
             body = (await client.get("/health")).json()
             assert body["status"] == "ok"
-            assert body["checks"] == {"broker": True, "cache": True}
+            assert body["checks"] == {"broker": True, "cache": True, "database": True}
             assert body["connectedStations"] == 0
             async with raw_station(server, "CS1") as station:
                 await station.boot()

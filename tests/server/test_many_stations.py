@@ -14,7 +14,11 @@ async def test_500_stations_boot_concurrently_all_accepted() -> None:
         start = asyncio.Event()
 
         async def boot(index: int) -> str:
-            async with raw_station(server, f"LOAD-{index:04d}", open_timeout=60) as station:
+            # 30 s: an OCPP station's usual message timeout. On the embedded SQLite every
+            # boot is a write transaction, and SQLite has one writer.
+            async with raw_station(
+                server, f"LOAD-{index:04d}", timeout=30, open_timeout=60
+            ) as station:
                 await start.wait()
                 frame = await station.boot()
                 heartbeat = await station.call("Heartbeat", {})

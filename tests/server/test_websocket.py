@@ -107,6 +107,7 @@ class TestFaultTable:
         self, server: LiveServer, row: str, frame: str, message_id: str, code: str
     ) -> None:
         async with raw_station(server, "CS1") as station:
+            await station.boot()
             await station.send_raw(frame)
             answer = await station.recv()
             assert answer[:3] == [4, message_id, code], answer
@@ -127,6 +128,7 @@ class TestFaultTable:
     async def test_ignored_frames_get_no_answer(self, server: LiveServer, frame: str) -> None:
         """Unknown message types and responses to nothing are logged and dropped, never answered."""
         async with raw_station(server, "CS1") as station:
+            await station.boot()
             await station.send_raw(frame)
             answer = await station.call("Heartbeat", {}, message_id="after")
             assert answer[:2] == [3, "after"]
@@ -140,12 +142,13 @@ class TestFaultTable:
             raise RuntimeError("database on fire")
 
         spec = ACTIONS[Action.STATUS_NOTIFICATION]
-        runner = HandlerRunner(spec, crash, "test", runtime.config.instance_id)
+        runner = HandlerRunner(spec, crash, "test", runtime.config.instance_id, runtime.sessions)
         subscription = await runtime.broker.subscribe(
             call_topic(spec.action), runner, group=MODULES_GROUP
         )
         try:
             async with raw_station(server, "CS1") as station:
+                await station.boot()
                 payload = {
                     "timestamp": "2024-01-01T00:00:00Z",
                     "connectorStatus": "Available",

@@ -1,0 +1,3 @@
+from citrine_modules.stations.module import StationsModule
+
+__all__ = ["StationsModule"]

@@ -1,0 +1,43 @@
+"""The one place where REST errors are rendered: ``{"detail": message}`` with their status."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from citrine_data import Conflict, DataError, IntegrityViolation, NotFound
+from citrine_modules.rest import ApiError
+
+log = structlog.get_logger(__name__)
+
+
+def _status_of(error: DataError) -> int:
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, Conflict | IntegrityViolation):
+        return 409
+    return 503
+
+
+async def _api_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    headers = {"WWW-Authenticate": "ApiKey"} if error.status == 401 else None
+    return JSONResponse({"detail": error.message}, status_code=error.status, headers=headers)
+
+
+async def _data_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DataError)
+    status = _status_of(error)
+    if status == 503:
+        log.error("rest.database_failed", path=request.url.path, error=error.message)
+        return JSONResponse({"detail": "The database is not available"}, status_code=503)
+    # Constraint names tell an operator what collided without leaking the SQL.
+    what = f" ({error.constraint})" if error.constraint else ""
+    detail = {404: "Not found", 409: "Conflicts with existing data"}[status]
+    return JSONResponse({"detail": detail + what}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DataError, _data_error)
