@@ -17,6 +17,7 @@ from citrine_base.ocpp.model import OcppModel
 from citrine_base.ocpp.registry import ActionSpec
 
 HANDLER_ATTRIBUTE = "__ocpp_action__"
+RESULT_HANDLER_ATTRIBUTE = "__ocpp_result_action__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class CallContext:
 
 Handler = Callable[[CallContext, Any], Awaitable[OcppModel]]
 F = TypeVar("F", bound=Callable[..., Awaitable[OcppModel]])
+F2 = TypeVar("F2", bound=Callable[..., Awaitable[None]])
 
 
 class HandlerRegistrationError(Exception):
@@ -46,22 +48,46 @@ def as_handler(action: str) -> Callable[[F], F]:
     return mark
 
 
+def as_result_handler(action: str) -> Callable[[F2], F2]:
+    """Declare the decorated method as the handler of the outcomes of CSMS CALLs of
+    ``action`` (the station's answer, its CALLERROR, or a timeout), however they were sent:
+    where the effects of an answer are persisted (an accepted SendLocalList's version)."""
+
+    def mark(function: F2) -> F2:
+        setattr(function, RESULT_HANDLER_ATTRIBUTE, str(action))
+        return function
+
+    return mark
+
+
 def collect_handlers(module: object, actions: Mapping[str, ActionSpec]) -> dict[str, Handler]:
     """The handlers declared on ``module``'s class, bound to the instance."""
-    found: dict[str, Handler] = {}
+    return _collect(module, actions, HANDLER_ATTRIBUTE, station_sends=True)
+
+
+def collect_result_handlers(
+    module: object, actions: Mapping[str, ActionSpec]
+) -> dict[str, Callable[..., Awaitable[None]]]:
+    """The result handlers declared on ``module``'s class, bound to the instance."""
+    return _collect(module, actions, RESULT_HANDLER_ATTRIBUTE, station_sends=False)
+
+
+def _collect(
+    module: object, actions: Mapping[str, ActionSpec], attribute: str, *, station_sends: bool
+) -> dict[str, Any]:
+    found: dict[str, Any] = {}
     for name in dir(type(module)):
-        action = getattr(getattr(type(module), name), HANDLER_ATTRIBUTE, None)
+        action = getattr(getattr(type(module), name), attribute, None)
         if action is None:
             continue
         spec = actions.get(action)
+        where = f"{type(module).__name__}.{name}"
         if spec is None:
-            raise HandlerRegistrationError(
-                f"{type(module).__name__}.{name}: unknown action {action}"
-            )
-        if not spec.sent_by_station:
-            raise HandlerRegistrationError(
-                f"{type(module).__name__}.{name}: {action} is never sent by a station"
-            )
+            raise HandlerRegistrationError(f"{where}: unknown action {action}")
+        if station_sends and not spec.sent_by_station:
+            raise HandlerRegistrationError(f"{where}: {action} is never sent by a station")
+        if not station_sends and not spec.sent_by_csms:
+            raise HandlerRegistrationError(f"{where}: {action} is never sent by the CSMS")
         if action in found:
             raise HandlerRegistrationError(f"{type(module).__name__}: two handlers for {action}")
         found[action] = getattr(module, name)

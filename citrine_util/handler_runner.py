@@ -10,13 +10,14 @@ rebuilt from the payload).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import orjson
 import structlog
 
 from citrine_base.decorators import CallContext, Handler
-from citrine_base.interfaces.envelope import Envelope, EnvelopeKind
+from citrine_base.interfaces.envelope import Envelope, EnvelopeKind, StationKey
 from citrine_base.ocpp.model import OcppModel
 from citrine_base.ocpp.registry import ActionSpec
 from citrine_base.rpc.errors import InternalError, OcppError
@@ -119,3 +120,77 @@ class HandlerRunner:
             origin=self.instance_id,
             payload=Envelope.error_payload(error.code.value, error.description, error.details),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """The outcome of a CSMS CALL, as a result handler sees it.
+
+    Exactly one of ``response`` and ``error_code`` is set. ``error_code`` is the station's
+    CALLERROR code, or ``local:timeout`` / ``local:offline`` / ... when no answer came.
+    """
+
+    station: StationKey
+    action: str
+    message_id: str
+    request: OcppModel
+    response: OcppModel | None
+    error_code: str | None
+    error_description: str
+    uow: UnitOfWork
+
+    @property
+    def session(self) -> Session:
+        return self.uow.session
+
+    @property
+    def answered(self) -> bool:
+        """The station answered (CALLRESULT or CALLERROR), as opposed to a local failure."""
+        return self.response is not None or not (self.error_code or "").startswith("local:")
+
+
+ResultHandler = Callable[[CallOutcome], Awaitable[None]]
+
+
+class ResultRunner:
+    """The broker subscriber for the outcomes of one action's CSMS CALLs."""
+
+    def __init__(
+        self, spec: ActionSpec, handler: ResultHandler, module_name: str, sessions: SessionFactory
+    ) -> None:
+        self.spec = spec
+        self.handler = handler
+        self.module_name = module_name
+        self._sessions = sessions
+
+    async def __call__(self, envelope: Envelope) -> None:
+        try:
+            request = validate_payload(self.spec.request, envelope.request or b"{}")
+            response: OcppModel | None = None
+            code, description = None, ""
+            if envelope.kind is EnvelopeKind.ERROR:
+                code, description, _ = envelope.error_fields()
+            else:
+                response = envelope.model or validate_payload(self.spec.response, envelope.payload)
+            async with unit_of_work(self._sessions) as uow:
+                await self.handler(
+                    CallOutcome(
+                        envelope.station,
+                        envelope.action,
+                        envelope.message_id,
+                        request,
+                        response,
+                        code,
+                        description,
+                        uow,
+                    )
+                )
+        except Exception:
+            # Nobody waits on this; a broker redelivery would fail the same way.
+            log.exception(
+                "result_handler.failed",
+                module=self.module_name,
+                action=self.spec.action,
+                station_id=envelope.station.station_id,
+                message_id=envelope.message_id,
+            )

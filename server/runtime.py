@@ -8,11 +8,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import structlog
 
 from citrine_base.config import SystemConfig
-from citrine_base.decorators import collect_handlers, merge_handlers
+from citrine_base.decorators import collect_handlers, collect_result_handlers, merge_handlers
 from citrine_base.interfaces.broker import Broker
 from citrine_base.interfaces.cache import Cache
 from citrine_base.ocpp.v201 import ACTIONS
-from citrine_base.topics import MODULES_GROUP, call_topic
+from citrine_base.topics import MODULES_GROUP, call_topic, result_topic
 from citrine_data import create_sessionmaker, engine_from_config, migrate, unit_of_work
 from citrine_data.engine import database_answers
 from citrine_data.repositories import TenantRepository
@@ -23,7 +23,7 @@ from citrine_modules.rest import Authenticator
 from citrine_util.broker import MemoryBroker
 from citrine_util.cache import MemoryCache
 from citrine_util.commands import BrokerCommandSender
-from citrine_util.handler_runner import HandlerRunner
+from citrine_util.handler_runner import HandlerRunner, ResultRunner
 from citrine_util.message_log import MessageLogWriter
 from citrine_util.tasks import ClusterJob, TaskSupervisor
 from server.auth import build_authenticator
@@ -151,6 +151,15 @@ class Runtime:
                 self.actions[action], handler, module_name, self.config.instance_id, self.sessions
             )
             await self.broker.subscribe(call_topic(action), runner, group=MODULES_GROUP)
+        for module in self.modules:
+            for action, result_handler in collect_result_handlers(module, self.actions).items():
+                result_runner = ResultRunner(
+                    self.actions[action], result_handler, module.name, self.sessions
+                )
+                # One group per module: every module that cares sees each outcome once.
+                await self.broker.subscribe(
+                    result_topic(action), result_runner, group=f"results.{module.name}"
+                )
 
     async def health(self) -> dict[str, bool]:
         return {

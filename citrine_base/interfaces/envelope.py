@@ -44,7 +44,9 @@ class Envelope:
     """One OCPP message (or connection event) on its way between router and modules.
 
     ``payload`` is the OCPP payload as JSON text; for ``ERROR`` it is
-    ``{"code", "description", "details"}``. ``model`` is the already validated payload, kept
+    ``{"code", "description", "details"}``. ``request`` is set on the outcome of a CSMS CALL
+    (RESULT or ERROR): the request it answers, so that whoever persists the effects of the
+    answer knows what was asked. ``model`` is the already validated payload, kept
     only in-process: the memory broker hands the same object over, so nothing is validated or
     serialized twice; across processes it is dropped and rebuilt from ``payload``.
     """
@@ -58,6 +60,7 @@ class Envelope:
     correlation_id: str = ""
     origin: str = ""
     reply_to: str | None = None
+    request: bytes | None = None
     timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
     model: OcppModel | None = field(default=None, compare=False, repr=False)
 
@@ -78,6 +81,7 @@ class Envelope:
                 "correlationId": self.correlation_id,
                 "origin": self.origin,
                 "replyTo": self.reply_to,
+                "request": orjson.Fragment(self.request) if self.request is not None else None,
                 "timestamp": self.timestamp.isoformat(),
             }
         )
@@ -95,6 +99,7 @@ class Envelope:
             correlation_id=raw["correlationId"],
             origin=raw["origin"],
             reply_to=raw["replyTo"],
+            request=orjson.dumps(raw["request"]) if raw.get("request") is not None else None,
             timestamp=datetime.fromisoformat(raw["timestamp"]),
         )
 

@@ -279,6 +279,7 @@ class OcppRouter:
             payload=payload,
             correlation_id=envelope.correlation_id,
             origin=self._instance_id,
+            request=envelope.payload,
             model=model,
         )
 

@@ -71,12 +71,6 @@ FAULTS: list[tuple[str, str | bytes, str, str]] = [
         "f1",
         "NotSupported",
     ),
-    (
-        "known action no module handles",
-        '[2, "f1", "NotifyDisplayMessages", {"requestId": 1}]',
-        "f1",
-        "NotSupported",
-    ),
     ("unknown property", '[2, "f1", "Heartbeat", {"extra": true}]', "f1", "FormatViolation"),
     (
         "missing required property",
@@ -115,6 +109,14 @@ class TestFaultTable:
             assert len(answer[3]) <= 255
             assert answer[4] == {} or isinstance(answer[4], dict)
             assert (await station.call("Heartbeat", {}))[0] == 3
+
+    async def test_known_action_no_running_module_handles_is_not_supported(self) -> None:
+        async with (
+            live_server(modules=["stations"]) as server,
+            raw_station(server, "CS1") as station,
+        ):
+            answer = await station.call("BootNotification", BOOT_PAYLOAD, message_id="b1")
+            assert answer[:3] == [4, "b1", "NotSupported"]
 
     @pytest.mark.parametrize(
         "frame",

@@ -1,0 +1,1 @@
+"""EVDriver module (blocks C, D, H): authorization, local lists, reservations, remote control."""
