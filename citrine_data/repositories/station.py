@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, literal, select, tuple_, update
+from sqlalchemy import case, delete, literal, select, tuple_, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
@@ -15,6 +15,8 @@ from citrine_data.base import UTCDateTime
 from citrine_data.errors import NotFound, translate_errors
 from citrine_data.models.station import ChargingStation, Connector, Evse, StationSequence
 from citrine_data.repositories.base import DEFAULT_LIMIT, Page, Repository
+
+_KEY_SEPARATOR = "\x1f"  # ASCII unit separator: never part of a tenant or an identity
 
 # Keys per UPDATE in mark_seen_many: 5 bound parameters each, far below both backends' limits.
 SEEN_BATCH = 500
@@ -156,25 +158,23 @@ class ChargingStationRepository(Repository):
             if key not in latest or at > latest[key]:
                 latest[key] = at
         updated = 0
+        table = ChargingStation.__table__.c
+        # One CASE on "tenant<US>station" with a WHEN per key: built from a dict, so a batch
+        # of thousands of keys costs little to construct (a flush runs every few seconds).
+        joined = table.tenant_id + _KEY_SEPARATOR + table.station_id
         # Sorted: concurrent writers then lock rows in the same order and cannot deadlock.
         ordered = sorted(latest.items())
         for start in range(0, len(ordered), SEEN_BATCH):
             chunk = ordered[start : start + SEEN_BATCH]
-            pair = tuple_(ChargingStation.tenant_id, ChargingStation.station_id)
-            when = [
-                (
-                    and_(
-                        ChargingStation.tenant_id == key.tenant_id,
-                        ChargingStation.station_id == key.station_id,
-                    ),
-                    literal(at, UTCDateTime()),
-                )
+            times = {
+                f"{key.tenant_id}{_KEY_SEPARATOR}{key.station_id}": literal(at, UTCDateTime())
                 for key, at in chunk
-            ]
+            }
+            pair = tuple_(table.tenant_id, table.station_id)  # IN on the unique index
             statement = (
                 update(ChargingStation)
                 .where(pair.in_([(key.tenant_id, key.station_id) for key, _ in chunk]))
-                .values(last_seen_at=case(*when, else_=ChargingStation.last_seen_at))
+                .values(last_seen_at=case(times, value=joined, else_=table.last_seen_at))
             )
             updated += await self._execute_dml(statement, synchronize=False)
         return updated

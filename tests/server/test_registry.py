@@ -170,7 +170,9 @@ class TestMessageLog:
         stations = 200
 
         async def talk(index: int) -> None:
-            async with raw_station(server, f"LOG-{index:03d}", timeout=30) as station:
+            async with raw_station(
+                server, f"LOG-{index:03d}", timeout=120, open_timeout=120
+            ) as station:
                 await station.boot()
                 for n in range(3):
                     await station.call("Heartbeat", {}, message_id=f"{index}-{n}")
