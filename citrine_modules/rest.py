@@ -25,6 +25,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from citrine_base.config import SystemConfig
 from citrine_base.interfaces.envelope import DEFAULT_TENANT
 from citrine_base.interfaces.module import CommandSender
 from citrine_base.interfaces.storage import FileStorage
@@ -112,6 +113,7 @@ class RestContext:
     # For endpoints that send a CALL themselves or serve files (certificates, logs, firmware).
     commands: CommandSender | None = None
     storage: FileStorage | None = None
+    config: SystemConfig | None = None
 
 
 def rest_context(request: Request) -> RestContext:

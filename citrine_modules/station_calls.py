@@ -19,6 +19,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
+from citrine_base.config import SystemConfig
 from citrine_base.interfaces.envelope import StationKey
 from citrine_base.interfaces.module import CommandSender
 from citrine_base.interfaces.storage import FileStorage
@@ -85,7 +86,15 @@ def _storage(request: Request) -> FileStorage:
     return storage
 
 
+def _config(request: Request) -> SystemConfig:
+    config = rest_context(request).config
+    if config is None:
+        raise RuntimeError("This server gives REST no configuration")
+    return config
+
+
 Commands = Annotated[CommandSender, Depends(_commands)]
+Config = Annotated[SystemConfig, Depends(_config)]
 Storage = Annotated[FileStorage, Depends(_storage)]
 
 

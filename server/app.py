@@ -40,6 +40,7 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
         sessions=runtime.sessions,
         commands=runtime.deps.commands,
         storage=runtime.storage,
+        config=config,
     )
     install_error_handlers(app)
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from citrine_modules.certificates import CertificatesModule
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
+from citrine_modules.diagnostics import DiagnosticsModule
 from citrine_modules.stations import StationsModule
 
 MODULES: dict[str, type[CsmsModule]] = {
-    module.name: module for module in (CertificatesModule, ConfigurationModule, StationsModule)
+    module.name: module
+    for module in (
+        CertificatesModule,
+        ConfigurationModule,
+        DiagnosticsModule,
+        StationsModule,
+    )
 }
 
 
