@@ -32,7 +32,7 @@ from citrine_base.rpc.errors import (
     StationNotAccepted,
     StationOffline,
 )
-from citrine_data import Session
+from citrine_data import Session, SessionFactory
 from citrine_data.models import ChargingStation
 from citrine_data.repositories import ChargingStationRepository
 from citrine_modules.rest import ApiError, NotFoundError, rest_context
@@ -93,7 +93,12 @@ def _config(request: Request) -> SystemConfig:
     return config
 
 
+def _sessions(request: Request) -> SessionFactory:
+    return rest_context(request).sessions
+
+
 Commands = Annotated[CommandSender, Depends(_commands)]
+Sessions = Annotated[SessionFactory, Depends(_sessions)]
 Config = Annotated[SystemConfig, Depends(_config)]
 Storage = Annotated[FileStorage, Depends(_storage)]
 
