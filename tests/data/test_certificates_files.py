@@ -47,7 +47,8 @@ async def test_latest_ca_and_signing_record(
             ),
         )
     latest = await certificates.latest(tenant.id, "ChargingStationCA")
-    assert latest is not None and latest.serial_number == "02"
+    assert latest is not None
+    assert latest.serial_number == "02"
     assert await certificates.get_by_id("other-tenant", latest.id) is None
     signings = CertificateSigningRepository(session)
     signing = await signings.create(
@@ -96,7 +97,8 @@ async def test_log_upload_by_token_and_status_filter(
     await transfers.record_status(first, "Uploading", T0)  # a retried notification
     assert [e["status"] for e in first.status_history] == ["Uploading"]
     found = await transfers.log_request_by_token("h1")
-    assert found is not None and found.request_id == 1
+    assert found is not None
+    assert found.request_id == 1
     await transfers.record_upload(
         found, UploadedFile(key="k", name="n", size=3, sha256="s", content_type="t", at=T0)
     )
