@@ -157,15 +157,6 @@ async def download_log(
     )
 
 
-@uploads.api_route(
-    "/files/logs/{token}", methods=["PUT", "POST"], status_code=201, response_model=UploadOut
-)
-@uploads.api_route(
-    "/files/logs/{token}/{filename}",
-    methods=["PUT", "POST"],
-    status_code=201,
-    response_model=UploadOut,
-)
 async def upload_log(
     token: str, request: Request, storage: Storage, config: Config, filename: str | None = None
 ) -> JSONResponse:
@@ -197,3 +188,16 @@ async def upload_log(
         )
     body = UploadOut(size=received.stored.size, sha256=received.stored.sha256)
     return JSONResponse(body.model_dump(by_alias=True), status_code=201)
+
+
+# PUT and POST, with or without the file name appended (N01.FR.18); one operation id each.
+for _path, _suffix in (("/files/logs/{token}", ""), ("/files/logs/{token}/{filename}", "_named")):
+    for _method in ("PUT", "POST"):
+        uploads.add_api_route(
+            _path,
+            upload_log,
+            methods=[_method],
+            status_code=201,
+            response_model=UploadOut,
+            operation_id=f"upload_log_{_method.lower()}{_suffix}",
+        )
