@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -122,6 +122,81 @@ class LogConfig(BaseModel):
     format: Literal["json", "console"] = "json"
 
 
+class S3Config(BaseModel):
+    """An S3-compatible object store (AWS S3, MinIO, Ceph, ...), spoken to with signature v4."""
+
+    endpoint_url: str = Field(
+        description="Service URL, e.g. https://s3.eu-west-1.amazonaws.com or http://minio:9000"
+    )
+    bucket: str
+    region: str = "us-east-1"
+    access_key_id: str
+    secret_access_key: SecretStr
+    path_style: bool = Field(
+        default=True, description="Bucket in the path (MinIO) rather than in the host name"
+    )
+    prefix: str = Field(default="", description="Key prefix for every object of this server")
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class StorageConfig(BaseModel):
+    """Where files live: uploaded logs, hosted firmware, the generated CA's key."""
+
+    backend: Literal["local", "s3"] = "local"
+    directory: str = Field(default="./data/files", description="Root of the local backend")
+    s3: S3Config | None = None
+
+    @model_validator(mode="after")
+    def _s3_needs_settings(self) -> StorageConfig:
+        if self.backend == "s3" and self.s3 is None:
+            raise ValueError("storage.backend = 's3' needs the storage.s3 settings")
+        return self
+
+
+class FileTransferConfig(BaseModel):
+    """The HTTP endpoints stations upload logs to and download firmware from (N01, L01)."""
+
+    public_base_url: str | None = Field(
+        default=None,
+        description="Base URL stations reach this server at; default http://{host}:{port}",
+    )
+    max_log_bytes: int = Field(default=100 * MIB, ge=1, description="Largest log upload")
+    max_firmware_bytes: int = Field(default=2048 * MIB, ge=1, description="Largest firmware")
+    upload_ttl: float = Field(
+        default=7 * 24 * 3600.0, gt=0, description="Seconds a log upload URL stays valid"
+    )
+
+
+class CertificatesConfig(BaseModel):
+    """The CSMS's certificate authority (A02/A03) and certificate services (M)."""
+
+    ca_certificate_file: str | None = Field(
+        default=None,
+        description="PEM of an existing CA; with ca_key_file, used instead of "
+        "generating one at first start",
+    )
+    ca_key_file: str | None = None
+    ca_key_password: SecretStr | None = Field(
+        default=None, description="Passphrase of ca_key_file, and of a generated CA's stored key"
+    )
+    organization: str = Field(
+        default="Citrine", description="O that station CSRs must carry (A00.FR.404)"
+    )
+    common_name: Literal["serial_number", "station_id"] = Field(
+        default="serial_number",
+        description="What a CSR's CN must equal: the station's serial number (A00.FR.405) or "
+        "its identity",
+    )
+    certificate_days: int = Field(default=365, ge=1, description="Validity of signed certificates")
+    ca_days: int = Field(default=3650, ge=1, description="Validity of a generated CA")
+    ocsp_timeout: float = Field(default=10.0, gt=0, description="Seconds per OCSP request")
+    contract_provider_url: str | None = Field(
+        default=None,
+        description="HTTP service that answers ISO 15118 certificate requests "
+        "(Get15118EVCertificate); unset: answered Failed",
+    )
+
+
 class SystemConfig(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CITRINE_",
@@ -144,6 +219,9 @@ class SystemConfig(BaseSettings):
     log: LogConfig = Field(default_factory=LogConfig)
     stations: StationsConfig = Field(default_factory=StationsConfig)
     message_log: MessageLogConfig = Field(default_factory=MessageLogConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    files: FileTransferConfig = Field(default_factory=FileTransferConfig)
+    certificates: CertificatesConfig = Field(default_factory=CertificatesConfig)
 
     @field_validator("modules", mode="before")
     @classmethod
@@ -169,6 +247,14 @@ class SystemConfig(BaseSettings):
         values = read_config_file(Path(config_file)) if config_file else {}
         from_env = EnvSettingsSource(cls, env_prefix="CITRINE_", env_nested_delimiter="__")()
         return cls(**_deep_merge(_deep_merge(values, from_env), overrides))
+
+    def public_base_url(self) -> str:
+        """Where stations reach this server over HTTP (upload and download URLs)."""
+        if self.files.public_base_url:
+            return self.files.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
 
     def leniency_for(self, station_id: str) -> LeniencyConfig:
         return self.ocpp.station_leniency.get(station_id, self.ocpp.leniency)

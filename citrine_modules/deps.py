@@ -11,6 +11,7 @@ from citrine_base.config import SystemConfig
 from citrine_base.interfaces.broker import Broker
 from citrine_base.interfaces.cache import Cache
 from citrine_base.interfaces.module import CommandSender, Module
+from citrine_base.interfaces.storage import FileStorage
 from citrine_data import SessionFactory
 from citrine_util.tasks import TaskSupervisor
 
@@ -23,6 +24,7 @@ class ModuleDeps:
     commands: CommandSender
     sessions: SessionFactory
     tasks: TaskSupervisor
+    storage: FileStorage
 
 
 class CsmsModule(Module):

@@ -25,7 +25,10 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from citrine_base.config import SystemConfig
 from citrine_base.interfaces.envelope import DEFAULT_TENANT
+from citrine_base.interfaces.module import CommandSender
+from citrine_base.interfaces.storage import FileStorage
 from citrine_data import Page, SessionFactory, UnitOfWork, unit_of_work
 
 T = TypeVar("T")
@@ -107,6 +110,10 @@ class RestContext:
 
     auth: Authenticator
     sessions: SessionFactory
+    # For endpoints that send a CALL themselves or serve files (certificates, logs, firmware).
+    commands: CommandSender | None = None
+    storage: FileStorage | None = None
+    config: SystemConfig | None = None
 
 
 def rest_context(request: Request) -> RestContext:

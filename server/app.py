@@ -35,7 +35,13 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
-    app.state.rest = RestContext(auth=runtime.auth, sessions=runtime.sessions)
+    app.state.rest = RestContext(
+        auth=runtime.auth,
+        sessions=runtime.sessions,
+        commands=runtime.deps.commands,
+        storage=runtime.storage,
+        config=config,
+    )
     install_error_handlers(app)
 
     @app.get("/health", tags=["health"])

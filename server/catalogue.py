@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from citrine_modules.certificates import CertificatesModule
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
+from citrine_modules.diagnostics import DiagnosticsModule
+from citrine_modules.firmware import FirmwareModule
 from citrine_modules.stations import StationsModule
 
 MODULES: dict[str, type[CsmsModule]] = {
-    module.name: module for module in (ConfigurationModule, StationsModule)
+    module.name: module
+    for module in (
+        CertificatesModule,
+        ConfigurationModule,
+        DiagnosticsModule,
+        FirmwareModule,
+        StationsModule,
+    )
 }
 
 

@@ -11,6 +11,7 @@ from citrine_base.config import SystemConfig
 from citrine_base.decorators import collect_handlers, collect_result_handlers, merge_handlers
 from citrine_base.interfaces.broker import Broker
 from citrine_base.interfaces.cache import Cache
+from citrine_base.interfaces.storage import FileStorage
 from citrine_base.ocpp.v201 import ACTIONS
 from citrine_base.topics import MODULES_GROUP, call_topic, result_topic
 from citrine_data import create_sessionmaker, engine_from_config, migrate, unit_of_work
@@ -54,6 +55,17 @@ def build_broker(config: SystemConfig) -> Broker:
     return MemoryBroker()
 
 
+def build_storage(config: SystemConfig) -> FileStorage:
+    if config.storage.backend == "s3":
+        from citrine_util.storage import S3FileStorage
+
+        assert config.storage.s3 is not None  # the config validator ensures it
+        return S3FileStorage(config.storage.s3)
+    from citrine_util.storage import LocalFileStorage
+
+    return LocalFileStorage(config.storage.directory)
+
+
 class Runtime:
     """Everything one server process runs. ``router`` is None in a modules-only worker."""
 
@@ -64,6 +76,7 @@ class Runtime:
         self.engine = engine_from_config(config.database)
         self.sessions = create_sessionmaker(self.engine)
         self.tasks = TaskSupervisor()
+        self.storage = build_storage(config)
         self.auth: Authenticator = build_authenticator(config)
         actions = {spec.action: spec for spec in ACTIONS.values()}
         self.actions = actions
@@ -77,6 +90,7 @@ class Runtime:
             commands=commands,
             sessions=self.sessions,
             tasks=self.tasks,
+            storage=self.storage,
         )
         self.modules: list[CsmsModule] = [cls(self.deps) for cls in select_modules(config.modules)]
         self.message_log = (
@@ -96,6 +110,8 @@ class Runtime:
             stack.push_async_callback(self.cache.stop)
             await self.broker.start()
             stack.push_async_callback(self.broker.stop)
+            await self.storage.start()
+            stack.push_async_callback(self.storage.stop)
             stack.push_async_callback(self.tasks.stop)
             if self.message_log is not None:
                 await self.message_log.start()

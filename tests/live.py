@@ -97,6 +97,7 @@ async def live_server(**overrides: Any) -> AsyncIterator[LiveServer]:
     overrides.setdefault("port", free_port())
     overrides.setdefault("host", "127.0.0.1")
     overrides.setdefault("database", {"url": fresh_sqlite_url()})
+    overrides.setdefault("storage", {"directory": tempfile.mkdtemp(prefix="citrine-files-")})
     config = SystemConfig.load(None, **overrides)
     server = uvicorn.Server(uvicorn_config(config))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]

@@ -11,6 +11,14 @@ from citrine_base.interfaces.broker import (
 from citrine_base.interfaces.cache import Cache, CacheError
 from citrine_base.interfaces.envelope import Envelope, EnvelopeKind, Initiator, StationKey
 from citrine_base.interfaces.module import CommandSender, Module
+from citrine_base.interfaces.storage import (
+    FileNotFound,
+    FileStorage,
+    FileStorageError,
+    FileTooLarge,
+    OpenedFile,
+    StoredFile,
+)
 
 __all__ = [
     "Broker",
@@ -21,10 +29,16 @@ __all__ = [
     "CommandSender",
     "Envelope",
     "EnvelopeKind",
+    "FileNotFound",
+    "FileStorage",
+    "FileStorageError",
+    "FileTooLarge",
     "Initiator",
     "MessageHandler",
     "Module",
     "NoConsumer",
+    "OpenedFile",
     "StationKey",
+    "StoredFile",
     "Subscription",
 ]

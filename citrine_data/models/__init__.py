@@ -7,7 +7,12 @@ are foreign keys to our surrogate integer keys (``station_pk`` -> ``charging_sta
 
 from citrine_data.models.authorization import IdToken, LocalListEntry, LocalListVersion
 from citrine_data.models.boot import BootConfig
-from citrine_data.models.certificate import Certificate, InstalledCertificate
+from citrine_data.models.certificate import (
+    Certificate,
+    CertificateOperation,
+    CertificateSigning,
+    InstalledCertificate,
+)
 from citrine_data.models.credentials import ApiKey, StationCredential
 from citrine_data.models.device_model import (
     Component,
@@ -17,7 +22,12 @@ from citrine_data.models.device_model import (
     VariableCharacteristics,
 )
 from citrine_data.models.display_message import DisplayMessage
-from citrine_data.models.file_transfer import FirmwareRequest, LogRequest
+from citrine_data.models.file_transfer import (
+    FirmwareFile,
+    FirmwarePublication,
+    FirmwareRequest,
+    LogRequest,
+)
 from citrine_data.models.location import Location
 from citrine_data.models.message_log import Direction, OcppMessageLog
 from citrine_data.models.meter import MeterValue, SampledValue
@@ -41,6 +51,8 @@ __all__ = [
     "ApiKey",
     "BootConfig",
     "Certificate",
+    "CertificateOperation",
+    "CertificateSigning",
     "ChargingProfile",
     "ChargingSchedule",
     "ChargingSchedulePeriod",
@@ -53,6 +65,8 @@ __all__ = [
     "DisplayMessage",
     "EventRecord",
     "Evse",
+    "FirmwareFile",
+    "FirmwarePublication",
     "FirmwareRequest",
     "IdToken",
     "InstalledCertificate",

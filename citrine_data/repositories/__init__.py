@@ -7,13 +7,16 @@ from citrine_data.repositories.authorization import IdTokenRepository, LocalList
 from citrine_data.repositories.base import DEFAULT_LIMIT, MAX_LIMIT, Page, Repository
 from citrine_data.repositories.boot_config import BootConfigRepository
 from citrine_data.repositories.certificate import (
+    CertificateOperationRepository,
     CertificateRepository,
+    CertificateSigningRepository,
     InstalledCertificateRepository,
 )
 from citrine_data.repositories.credentials import ApiKeyRepository, StationCredentialRepository
 from citrine_data.repositories.device_model import DeviceModelRepository
 from citrine_data.repositories.display_message import DisplayMessageRepository
 from citrine_data.repositories.file_transfer import FileTransferRepository
+from citrine_data.repositories.firmware_file import FirmwareFileRepository
 from citrine_data.repositories.location import LocationRepository
 from citrine_data.repositories.message_log import MessageLogRepository
 from citrine_data.repositories.meter import MeterValueRepository
@@ -33,13 +36,16 @@ __all__ = [
     "MAX_LIMIT",
     "ApiKeyRepository",
     "BootConfigRepository",
+    "CertificateOperationRepository",
     "CertificateRepository",
+    "CertificateSigningRepository",
     "ChargingProfileRepository",
     "ChargingStationRepository",
     "ConnectorStatusRepository",
     "DeviceModelRepository",
     "DisplayMessageRepository",
     "FileTransferRepository",
+    "FirmwareFileRepository",
     "IdTokenRepository",
     "InstalledCertificateRepository",
     "LocalListRepository",

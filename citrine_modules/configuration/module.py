@@ -2,8 +2,7 @@
 
 Handles: BootNotification, Heartbeat.
 Sends: Reset, ChangeAvailability, TriggerMessage, DataTransfer, SetNetworkProfile,
-UpdateFirmware, PublishFirmware, UnpublishFirmware, SetDisplayMessage, GetDisplayMessages,
-ClearDisplayMessage.
+SetDisplayMessage, GetDisplayMessages, ClearDisplayMessage (firmware: the firmware module).
 """
 
 from __future__ import annotations
@@ -23,9 +22,6 @@ class ConfigurationModule(CsmsModule):
         Action.TRIGGER_MESSAGE,
         Action.DATA_TRANSFER,
         Action.SET_NETWORK_PROFILE,
-        Action.UPDATE_FIRMWARE,
-        Action.PUBLISH_FIRMWARE,
-        Action.UNPUBLISH_FIRMWARE,
         Action.SET_DISPLAY_MESSAGE,
         Action.GET_DISPLAY_MESSAGES,
         Action.CLEAR_DISPLAY_MESSAGE,

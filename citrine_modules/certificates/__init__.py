@@ -1,0 +1,3 @@
+from citrine_modules.certificates.module import CertificatesModule
+
+__all__ = ["CertificatesModule"]

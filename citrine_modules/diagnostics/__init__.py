@@ -1,0 +1,3 @@
+from citrine_modules.diagnostics.module import DiagnosticsModule
+
+__all__ = ["DiagnosticsModule"]

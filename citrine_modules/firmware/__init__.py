@@ -1,0 +1,3 @@
+from citrine_modules.firmware.module import FirmwareModule
+
+__all__ = ["FirmwareModule"]
