@@ -75,7 +75,7 @@ class CertificateSigning(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(sa.String(20))  # our answer: Accepted / Rejected
     reason: Mapped[str | None] = mapped_column(sa.String(255))  # why Rejected
     certificate_pk: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("certificates.id", ondelete="SET NULL")
+        sa.ForeignKey("certificates.id", ondelete="SET NULL"), index=True
     )
     # The CertificateSigned outcome: Accepted / Rejected by the station, or a local failure
     # ("local:timeout", ...); None while it is on its way.

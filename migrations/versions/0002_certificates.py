@@ -136,6 +136,9 @@ def upgrade() -> None:
             ["station_pk", "created_at"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_certificate_signings_certificate_pk"), ["certificate_pk"], unique=False
+        )
 
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("station_pk", sa.Integer(), nullable=True))
@@ -187,6 +190,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("certificate_signings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_certificate_signings_station_pk_created_at"))
+        batch_op.drop_index(batch_op.f("ix_certificate_signings_certificate_pk"))
 
     op.drop_table("certificate_signings")
     with op.batch_alter_table("firmware_publications", schema=None) as batch_op:
