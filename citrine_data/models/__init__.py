@@ -26,8 +26,12 @@ from citrine_data.models.reservation import Reservation
 from citrine_data.models.security_event import SecurityEvent
 from citrine_data.models.smart_charging import (
     ChargingProfile,
+    ChargingProfileReport,
     ChargingSchedule,
     ChargingSchedulePeriod,
+    EvChargingNeeds,
+    ExternalChargingLimit,
+    ManagedProfile,
     ProfileSource,
 )
 from citrine_data.models.station import ChargingStation, Connector, Evse, StationSequence
@@ -42,6 +46,7 @@ __all__ = [
     "BootConfig",
     "Certificate",
     "ChargingProfile",
+    "ChargingProfileReport",
     "ChargingSchedule",
     "ChargingSchedulePeriod",
     "ChargingStation",
@@ -51,8 +56,10 @@ __all__ = [
     "ConnectorStatusLatest",
     "Direction",
     "DisplayMessage",
+    "EvChargingNeeds",
     "EventRecord",
     "Evse",
+    "ExternalChargingLimit",
     "FirmwareRequest",
     "IdToken",
     "InstalledCertificate",
@@ -60,6 +67,7 @@ __all__ = [
     "LocalListVersion",
     "Location",
     "LogRequest",
+    "ManagedProfile",
     "MeterValue",
     "OcppMessageLog",
     "ProfileSource",
