@@ -26,6 +26,7 @@ picks one; the CSMS does not know which.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -232,10 +233,13 @@ def compute(profiles: Iterable[Profile], window: Window) -> Composite:
             cuts.update(segments.ends)
     for members in groups.values():
         members.sort(key=lambda item: _priority(item, window), reverse=True)
-    instants = sorted(cut for cut in cuts if window.start <= cut < window.end)
+    # Periods start on whole seconds: a change within a second counts from the next one.
+    offsets = sorted(
+        {math.ceil((cut - window.start).total_seconds()) for cut in cuts if cut >= window.start}
+    )
     periods: list[CompositePeriod] = []
-    for instant in instants:
-        period = _limit_at(groups, instant, window)
+    for offset in (item for item in offsets if item < window.duration):
+        period = _limit_at(groups, window.start + timedelta(seconds=offset), window)
         if periods and (periods[-1].limit, periods[-1].number_phases) == (
             period.limit,
             period.number_phases,

@@ -4,8 +4,8 @@ the station's other profiles (``fitting``), sent only when its limits change.
 One managed profile per transaction, with an id from the station's ``managed_profile_id``
 counter above ``MANAGED_ID_BASE`` (operators are refused that id), at the station's highest
 stack level (``SmartChargingCtrlr.ProfileStackLevel``; when unknown, one above the other
-TxProfiles of the transaction), so that it governs the transaction while folding in the
-limits of everything below it.
+TxProfiles of the transaction, so an operator's TxProfile above it moves it up at the next
+refit), so that it governs the transaction while folding in the limits of everything below.
 """
 
 from __future__ import annotations
@@ -59,12 +59,26 @@ class Plan:
     lowers: bool  # it lowers the limit: sent before the raises, so the sum stays within
 
 
+def _next_second() -> datetime:
+    """Now, rounded up to a whole second: a schedule starts on a second, and whatever was
+    set a moment ago already holds then."""
+    now = datetime.now(UTC)
+    whole = now.replace(microsecond=0)
+    return whole if whole == now else whole + timedelta(seconds=1)
+
+
 def _first_limit(schedule: datatypes.ChargingSchedule) -> float:
     return schedule.charging_schedule_period[0].limit
 
 
 def _limits(profile: composite.Profile, now: datetime) -> list[tuple[int, float | None]]:
-    window = composite.Window(evse_id=profile.evse_id, start=now, duration=HORIZON, unit="A")
+    window = composite.Window(
+        evse_id=profile.evse_id,
+        start=now,
+        duration=HORIZON,
+        unit="A",
+        transaction_id=profile.transaction_id,
+    )
     return [(item.start, item.limit) for item in composite.compute([profile], window).periods]
 
 
@@ -128,7 +142,7 @@ class ManagedProfiles:
         managed = ManagedProfileRepository.from_session(session)
         row = await managed.get(pk, transaction.transaction_id)
         profile_id = row.profile_id if row is not None else await self._new_id(session, pk)
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = _next_second()
         context = await profile_context(session, pk, now, reserve_managed=False)
         others = [item for item in context.installed if item.profile_id != profile_id]
         needs = (

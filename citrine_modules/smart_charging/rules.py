@@ -140,24 +140,8 @@ def _stacking_rules(
                 f"profile {other.profile_id} already is a {purpose} at stackLevel "
                 f"{profile.stack_level} on EVSE {evse_id} with an overlapping validity (K01.FR.06)"
             )
-    managed = context.managed.get(profile.transaction_id or "")
-    if purpose == TX and managed is not None and managed != profile.id:
-        problems.extend(_managed_rule(profile, managed, context))
     problems.extend(_capacity_rule(profile, context))
     return problems
-
-
-def _managed_rule(
-    profile: datatypes.ChargingProfile, managed: int, context: ProfileContext
-) -> list[str]:
-    ours = next((item for item in context.installed if item.profile_id == managed), None)
-    if ours is not None and profile.stack_level >= ours.stack_level:
-        return [
-            f"transaction {profile.transaction_id} is limited by the CSMS's own profile "
-            f"{managed} at stackLevel {ours.stack_level} (site limit or EV needs); a TxProfile "
-            "of an operator must use a lower stackLevel, the CSMS then keeps within it"
-        ]
-    return []
 
 
 def _capacity_rule(profile: datatypes.ChargingProfile, context: ProfileContext) -> list[str]:

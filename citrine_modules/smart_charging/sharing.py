@@ -9,7 +9,7 @@ The rule, per phase, in amperes:
 2. An EV cannot charge below ``MINIMUM_AMPS`` (IEC 61851: 6 A). When the limit cannot give
    every transaction that much, the transactions that started first keep charging with an
    equal share of at least the minimum and the newest are paused (share 0) until a
-   transaction ends.
+   transaction ends. An EVSE whose maximum is below the minimum gets nothing.
 3. Shares are rounded down to 0.1 A, so their sum never exceeds the limit.
 
 Every transaction is counted as loading all three phases (the worst case: the CSMS does not
@@ -47,20 +47,15 @@ def _water_fill(limit: float, demands: Sequence[Demand[K]]) -> dict[K, float]:
 
 
 def share_limit(limit: float, demands: Sequence[Demand[K]]) -> dict[K, float]:
-    """Each demand's share of ``limit``; ``demands`` oldest first."""
-    for count in range(len(demands), 0, -1):
-        served = demands[:count]
-        shares = _water_fill(limit, served)
-        enough = all(
-            shares[item.key] >= MINIMUM_AMPS or (item.cap is not None and item.cap < MINIMUM_AMPS)
-            for item in served
-        )
-        if enough or count == 1:
-            result = {item.key: 0.0 for item in demands}
+    """Each demand's share of ``limit``; ``demands`` oldest first. An EVSE whose maximum is
+    below the minimum can never charge and gets nothing."""
+    result = {item.key: 0.0 for item in demands}
+    able = [item for item in demands if item.cap is None or item.cap >= MINIMUM_AMPS]
+    for count in range(len(able), 0, -1):
+        shares = _water_fill(limit, able[:count])
+        if all(value >= MINIMUM_AMPS for value in shares.values()):
             result.update(
                 {key: math.floor(value * 10 + 1e-9) / 10 for key, value in shares.items()}
             )
-            if not enough:  # even one transaction cannot get the minimum: pause it too
-                result = {item.key: 0.0 for item in demands}
             return result
-    return {}
+    return result  # not even one transaction can have the minimum: all wait

@@ -155,6 +155,14 @@ class TestKinds:
         assert limits([relative], window()) == [(0, 7.0), (900, 14.0)]  # as if starting now
 
 
+class TestWholeSeconds:
+    def test_a_change_within_a_second_counts_from_the_next_second(self) -> None:
+        late = absolute(1, [(0, 10.0)], start=T0 + timedelta(milliseconds=300))
+        assert limits([late], window()) == [(0, None), (1, 10.0)]
+        later = absolute(1, [(0, 10.0)], start=T0 + timedelta(seconds=5, milliseconds=300))
+        assert limits([later], window()) == [(0, None), (6, 10.0)]
+
+
 class TestValidity:
     def test_valid_from_and_to_bound_the_profile(self) -> None:
         bounded = absolute(
