@@ -22,7 +22,7 @@ from citrine_base.interfaces.envelope import StationKey
 from citrine_base.ocpp.v201 import Action, datatypes, enums, messages
 from citrine_base.rpc.errors import CallFailed, OcppError
 from citrine_data import Session, unit_of_work
-from citrine_data.models import ManagedProfile, Transaction
+from citrine_data.models import EvChargingNeeds, ManagedProfile, Transaction
 from citrine_data.repositories import (
     ChargingStationRepository,
     EvChargingNeedsRepository,
@@ -115,6 +115,52 @@ def _fresh(row: ManagedProfile, now: datetime, in_flight: float) -> bool:
     return row.status is None and row.sent_at > now - timedelta(seconds=in_flight)
 
 
+def _settled(
+    row: ManagedProfile, planned: datatypes.ChargingProfile, now: datetime, in_flight: float
+) -> bool:
+    """The station has (or is about to have) a profile with the planned limits."""
+    unchanged = same_limits(row.schedule, planned, row.evse_id, now)
+    return unchanged and _fresh(row, now, in_flight)
+
+
+def _schedule(
+    context: ProfileContext,
+    transaction: Transaction,
+    needs: EvChargingNeeds | None,
+    share_amps: float | None,
+    now: datetime,
+) -> datatypes.ChargingSchedule:
+    """The managed schedule from now: see ``fitting``."""
+    evse_id = transaction.evse_id or 0
+    charging_needs = (
+        datatypes.ChargingNeeds.model_validate_json(orjson.dumps(needs.needs)) if needs else None
+    )
+    ev = ev_needs(charging_needs) if charging_needs is not None else None
+    unit = choose_unit(ev, context.capabilities.rate_units)
+    window = composite.Window(
+        evse_id=evse_id,
+        start=now,
+        duration=HORIZON,
+        unit=unit,
+        transaction_id=transaction.transaction_id,
+        transaction_started_at=transaction.started_at,
+    )
+    tuples = needs.max_schedule_tuples if needs else None
+    most = [value for value in (tuples, context.capabilities.periods_per_schedule) if value]
+    return fit_schedule(
+        FitInput(
+            now=now,
+            unit=unit,
+            others=composite.compute(context.installed, window),
+            share_amps=share_amps,
+            ev=ev,
+            evse_max_watts=context.capabilities.evse_max_power.get(evse_id),
+            phases=context.capabilities.evse_phases.get(evse_id),
+            max_periods=min(most) if most else None,
+        )
+    )
+
+
 class ManagedProfiles:
     def __init__(self, deps: ModuleDeps) -> None:
         self._deps = deps
@@ -134,69 +180,34 @@ class ManagedProfiles:
         evse_id = transaction.evse_id
         if evse_id is None or evse_id <= 0:
             return None  # a TxProfile needs the EVSE; the share still counts at the site
-        needs_row = await EvChargingNeedsRepository.from_session(session).get(pk, evse_id)
-        if needs_row is not None and needs_row.transaction_id != transaction.transaction_id:
-            needs_row = None  # the needs of an earlier EV at this EVSE
-        if share_amps is None and needs_row is None:
+        needs = await EvChargingNeedsRepository.from_session(session).get(pk, evse_id)
+        if needs is not None and needs.transaction_id != transaction.transaction_id:
+            needs = None  # the needs of an earlier EV at this EVSE
+        if share_amps is None and needs is None:
             return None
-        managed = ManagedProfileRepository.from_session(session)
-        row = await managed.get(pk, transaction.transaction_id)
+        row = await ManagedProfileRepository.from_session(session).get(
+            pk, transaction.transaction_id
+        )
         profile_id = row.profile_id if row is not None else await self._new_id(session, pk)
         now = _next_second()
         context = await profile_context(session, pk, now, reserve_managed=False)
-        others = [item for item in context.installed if item.profile_id != profile_id]
-        needs = (
-            datatypes.ChargingNeeds.model_validate_json(orjson.dumps(needs_row.needs))
-            if needs_row is not None
-            else None
-        )
-        ev = ev_needs(needs) if needs is not None else None
-        unit = choose_unit(ev, context.capabilities.rate_units)
-        window = composite.Window(
-            evse_id=evse_id,
-            start=now,
-            duration=HORIZON,
-            unit=unit,
-            transaction_id=transaction.transaction_id,
-            transaction_started_at=transaction.started_at,
-        )
-        most = [
-            value
-            for value in (
-                needs_row.max_schedule_tuples if needs_row else None,
-                context.capabilities.periods_per_schedule,
-            )
-            if value
-        ]
-        schedule = fit_schedule(
-            FitInput(
-                now=now,
-                unit=unit,
-                others=composite.compute(others, window),
-                share_amps=share_amps,
-                ev=ev,
-                evse_max_watts=context.capabilities.evse_max_power.get(evse_id),
-                phases=context.capabilities.evse_phases.get(evse_id),
-                max_periods=min(most) if most else None,
-            )
-        )
+        context = _without(context, profile_id)
         profile = datatypes.ChargingProfile(
             id=profile_id,
             stack_level=_stack_level(context, transaction.transaction_id, profile_id),
             charging_profile_purpose=enums.ChargingProfilePurposeEnum.TX_PROFILE,
             charging_profile_kind=enums.ChargingProfileKindEnum.ABSOLUTE,
             transaction_id=transaction.transaction_id,
-            charging_schedule=[schedule],
+            charging_schedule=[_schedule(context, transaction, needs, share_amps, now)],
         )
-        problems = check_profile(evse_id, profile, _without(context, profile_id))
+        problems = check_profile(evse_id, profile, context)
         if problems:
             log.error("managed_profile.invalid", station_id=station.station_id, problems=problems)
             return None
         in_flight = self._deps.config.ocpp.call_timeout * 2
-        unchanged = row is not None and same_limits(row.schedule, profile, evse_id, now)
-        if row is not None and not force and unchanged and _fresh(row, now, in_flight):
+        if row is not None and not force and _settled(row, profile, now, in_flight):
             return None
-        lowers = row is None or _first_limit(schedule) < _first_limit(
+        lowers = row is None or _first_limit(profile.charging_schedule[0]) < _first_limit(
             datatypes.ChargingSchedule.model_validate_json(orjson.dumps(row.schedule))
         )
         request = messages.SetChargingProfileRequest(evse_id=evse_id, charging_profile=profile)

@@ -13,7 +13,7 @@ seconds, once across the cluster, every site limit is reconciled.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from citrine_base.interfaces.envelope import Envelope, StationKey
 from citrine_base.ocpp.model import OcppModel
 from citrine_base.ocpp.v201 import Action, enums, messages
 from citrine_base.topics import SITE_TRANSACTIONS_CHANGED
-from citrine_data import Conflict, NotFound, Session, unit_of_work
+from citrine_data import Conflict, NotFound, Session, UnitOfWork, unit_of_work
 from citrine_data.repositories import ManagedProfileRepository
 from citrine_modules.deps import CsmsModule, ModuleDeps
 from citrine_modules.rest import ConflictError, NotFoundError, Unprocessable
@@ -83,6 +83,17 @@ class SmartChargingModule(CsmsModule):
             self.deps.tasks.spawn(work, name)
         except TooManyTasks:
             log.error("smartcharging.task_refused", task=name)
+
+    def _spawn_after(
+        self, uow: UnitOfWork, work: Callable[[], Coroutine[Any, Any, None]], name: str
+    ) -> None:
+        """Start ``work`` in the background once ``uow`` has committed (never if it rolls
+        back); it may call the station, so the answer being sent does not wait for it."""
+
+        async def start() -> None:
+            self._spawn(work(), name)
+
+        uow.after_commit(start)
 
     # Operator commands, checked before they are sent.
 
@@ -150,12 +161,10 @@ class SmartChargingModule(CsmsModule):
     ) -> messages.NotifyEVChargingNeedsResponse:
         response = await ev_service.needs_received(ctx.session, ctx.station, request)
         if response.status is not enums.NotifyEVChargingNeedsStatusEnum.REJECTED:
-            station, evse_id = ctx.station, request.evse_id
-
-            async def serve() -> None:
-                self._spawn(self._serve_needs(station, evse_id), f"ev-needs:{station}")
-
-            ctx.after_commit(serve)
+            # The TxProfile is sent once the answer is committed (K15: within 60 s).
+            self._spawn_after(
+                ctx.uow, lambda: self._serve_needs(ctx.station, request.evse_id), "ev-needs"
+            )
         return response
 
     @as_handler(Action.NOTIFY_EV_CHARGING_SCHEDULE)
@@ -164,14 +173,10 @@ class SmartChargingModule(CsmsModule):
     ) -> messages.NotifyEVChargingScheduleResponse:
         response = await ev_service.schedule_received(ctx.session, ctx.station, request)
         if response.status is enums.GenericStatusEnum.REJECTED:
-            station, evse_id = ctx.station, request.evse_id
-
-            async def renegotiate() -> None:
-                self._spawn(
-                    self._serve_needs(station, evse_id, wait=0), f"ev-renegotiate:{station}"
-                )
-
-            ctx.after_commit(renegotiate)
+            # K15.FR.13: the CSMS renegotiates by sending the TxProfile again.
+            self._spawn_after(
+                ctx.uow, lambda: self._serve_needs(ctx.station, request.evse_id, 0), "ev-retry"
+            )
         return response
 
     async def _serve_needs(
@@ -214,12 +219,7 @@ class SmartChargingModule(CsmsModule):
         await self.managed.send(plans)
 
     def _refit_after(self, outcome: CallOutcome) -> None:
-        station = outcome.station
-
-        async def refit() -> None:
-            self._spawn(self._refit(station), f"refit:{station}")
-
-        outcome.uow.after_commit(refit)
+        self._spawn_after(outcome.uow, lambda: self._refit(outcome.station), "refit")
 
     async def _transactions_changed(self, envelope: Envelope) -> None:
         self._spawn(self.site.on_transactions_changed(envelope), f"site:{envelope.station}")

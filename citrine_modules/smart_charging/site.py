@@ -23,6 +23,7 @@ import structlog
 
 from citrine_base.interfaces.envelope import Envelope, StationKey
 from citrine_data import Session, unit_of_work
+from citrine_data.models import Transaction
 from citrine_data.repositories import (
     ChargingProfileRepository,
     LocationRepository,
@@ -48,9 +49,16 @@ Forced = Collection[tuple[int, str]]  # (station pk, transaction id) to send eve
 class Share:
     station: StationKey
     station_pk: int
-    transaction_id: str
-    evse_id: int | None
+    transaction: Transaction
     share_amps: float
+
+    @property
+    def transaction_id(self) -> str:
+        return self.transaction.transaction_id
+
+    @property
+    def evse_id(self) -> int | None:
+        return self.transaction.evse_id
 
 
 def _cap(active: ActiveTransaction, capabilities: Capabilities) -> float | None:
@@ -89,8 +97,7 @@ class SiteBalancer:
             Share(
                 StationKey(active.station.tenant_id, active.station.station_id),
                 active.station.id,
-                active.transaction.transaction_id,
-                active.transaction.evse_id,
+                active.transaction,
                 given[index],
             )
             for index, active in enumerate(actives)
@@ -102,7 +109,7 @@ class SiteBalancer:
         async with lock:
             async with unit_of_work(self._deps.sessions) as uow:
                 shares = await self.shares(uow.session, location_pk)
-                plans = await self._plans(uow.session, location_pk, shares, force)
+                plans = await self._plans(uow.session, shares, force)
             await self._managed.send(plans)
         if shares:
             log.info(
@@ -113,27 +120,17 @@ class SiteBalancer:
             )
         return shares
 
-    async def _plans(
-        self, session: Session, location_pk: int, shares: list[Share], force: Forced
-    ) -> list[Plan]:
-        site = SiteRepository.from_session(session)
-        actives = {
-            (item.station.id, item.transaction.transaction_id): item
-            for item in await site.active_transactions_at(location_pk)
-        }
+    async def _plans(self, session: Session, shares: list[Share], force: Forced) -> list[Plan]:
         plans = []
         for share in shares:
-            pk = share.station_pk
-            active = actives.get((pk, share.transaction_id))
-            if active is None:
-                continue
+            key = (share.station_pk, share.transaction_id)
             plan = await self._managed.plan(
                 session,
                 share.station,
-                pk,
-                active.transaction,
+                share.station_pk,
+                share.transaction,
                 share.share_amps,
-                force=(pk, share.transaction_id) in force,
+                force=key in force,
             )
             if plan is not None:
                 plans.append(plan)

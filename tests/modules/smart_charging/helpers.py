@@ -269,3 +269,13 @@ def profile(
         "chargingSchedule": [schedule],
         **extra,
     }
+
+
+async def install(
+    client: httpx.AsyncClient, station: Station, evse_id: int, body: dict[str, Any]
+) -> None:
+    """Set a profile through the REST API; the station accepts it."""
+    response, _ = await command(
+        client, station, SET, {"evseId": evse_id, "chargingProfile": body}, {"status": "Accepted"}
+    )
+    assert response.status_code == 200, response.text

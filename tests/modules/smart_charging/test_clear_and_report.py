@@ -4,44 +4,22 @@ websocket: what the CSMS stores follows what the station has."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.live import LiveServer, live_server
 from tests.modules.smart_charging.helpers import (
     CLEAR,
     GET,
-    SET,
     Station,
-    booted,
     command,
     eventually,
+    install,
     profile,
 )
 
 PROFILES = "/smart-charging/stations/CS1/charging-profiles"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LiveServer]:
-    async with live_server(ocpp={"call_timeout": 5}) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        yield http
-
-
-@pytest.fixture
-async def station(server: LiveServer) -> AsyncIterator[Station]:
-    async with booted(server, "CS1") as connected:
-        yield connected
 
 
 async def ids(client: httpx.AsyncClient, **params: Any) -> set[int]:
@@ -55,15 +33,6 @@ async def ids_become(client: httpx.AsyncClient, expected: set[int], **params: An
 
     await eventually(check)
     return await ids(client, **params)
-
-
-async def install(
-    client: httpx.AsyncClient, station: Station, evse_id: int, body: dict[str, Any]
-) -> None:
-    response, _ = await command(
-        client, station, SET, {"evseId": evse_id, "chargingProfile": body}, {"status": "Accepted"}
-    )
-    assert response.status_code == 200
 
 
 async def two_profiles(client: httpx.AsyncClient, station: Station) -> None:

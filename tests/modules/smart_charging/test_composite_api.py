@@ -3,21 +3,18 @@ itself from the profiles it stored, both over REST."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.modules.smart_charging.helpers import (
     COMPOSITE,
-    SET,
     Station,
-    booted,
     command,
     eventually,
+    install,
     profile,
     smart_charging_ctrlr,
     start_transaction,
@@ -25,33 +22,6 @@ from tests.modules.smart_charging.helpers import (
 
 COMPUTED = "/smart-charging/stations/CS1/composite-schedule"
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LiveServer]:
-    async with live_server(ocpp={"call_timeout": 5}) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        yield http
-
-
-@pytest.fixture
-async def station(server: LiveServer) -> AsyncIterator[Station]:
-    async with booted(server, "CS1") as connected:
-        yield connected
-
-
-async def install(
-    client: httpx.AsyncClient, station: Station, evse_id: int, body: dict[str, Any]
-) -> None:
-    response, _ = await command(
-        client, station, SET, {"evseId": evse_id, "chargingProfile": body}, {"status": "Accepted"}
-    )
-    assert response.status_code == 200, response.text
 
 
 async def computed(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:

@@ -3,18 +3,15 @@ over a real websocket."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.modules.smart_charging.helpers import (
     SET,
     Station,
-    booted,
     command,
     eventually,
     profile,
@@ -32,24 +29,6 @@ AC_NEEDS = {
         "evMaxVoltage": 230,
     },
 }
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LiveServer]:
-    async with live_server(ocpp={"call_timeout": 5}) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        yield http
-
-
-@pytest.fixture
-async def station(server: LiveServer) -> AsyncIterator[Station]:
-    async with booted(server, "CS1") as connected:
-        yield connected
 
 
 def now() -> str:

@@ -4,19 +4,16 @@ applied before anything is sent, and the profile is stored with the station's an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from citrine_data.repositories.device_model import ComponentKey, VariableKey
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.modules.smart_charging.helpers import (
     SET,
     Station,
-    booted,
     command,
     eventually,
     profile,
@@ -26,24 +23,6 @@ from tests.modules.smart_charging.helpers import (
 )
 
 PROFILES = "/smart-charging/stations/CS1/charging-profiles"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LiveServer]:
-    async with live_server(ocpp={"call_timeout": 5}) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        yield http
-
-
-@pytest.fixture
-async def station(server: LiveServer) -> AsyncIterator[Station]:
-    async with booted(server, "CS1") as connected:
-        yield connected
 
 
 async def stored(client: httpx.AsyncClient, count: int = 1) -> list[dict[str, Any]]:

@@ -3,14 +3,12 @@ current with SetChargingProfile as transactions start and end, over real websock
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from citrine_data.repositories.device_model import ComponentKey, VariableKey
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.modules.smart_charging.helpers import (
     Station,
     booted,
@@ -19,18 +17,6 @@ from tests.modules.smart_charging.helpers import (
     set_device_variable,
     start_transaction,
 )
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LiveServer]:
-    async with live_server(ocpp={"call_timeout": 5}) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-        yield http
 
 
 async def at_location(client: httpx.AsyncClient, location_id: int, *stations: str) -> None:
