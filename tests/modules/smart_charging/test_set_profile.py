@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 
+from citrine_base.interfaces.envelope import StationKey
+from citrine_base.ocpp.v201 import Action, messages
 from citrine_data.repositories.device_model import ComponentKey, VariableKey
 from tests.live import LiveServer
 from tests.modules.smart_charging.helpers import (
@@ -139,6 +142,36 @@ class TestAccepted:
         assert response.status_code == 200
         assert frame is not None
         assert frame[3]["chargingProfile"]["transactionId"] == "TX-60"
+
+
+class TestRemoteStart:
+    async def test_the_tx_profile_of_a_remote_start_is_stored(
+        self, server: LiveServer, client: httpx.AsyncClient, station: Station
+    ) -> None:
+        """TC_K_37_CSMS: RequestStartTransaction with a TxProfile (sent by the module that
+        owns it; here straight through the command sender)."""
+        request = messages.RequestStartTransactionRequest.model_validate_json(
+            orjson.dumps(
+                {
+                    "idToken": {"idToken": "TOKEN1", "type": "ISO14443"},
+                    "remoteStartId": 1,
+                    "evseId": 1,
+                    "chargingProfile": profile(21, purpose="TxProfile", limit=10.0),
+                }
+            )
+        )
+        sending = asyncio.create_task(
+            server.runtime.deps.commands.call(
+                StationKey("default", "CS1"), Action.REQUEST_START_TRANSACTION, request
+            )
+        )
+        frame = await station.next_call("RequestStartTransaction")
+        assert frame[3]["chargingProfile"]["chargingProfilePurpose"] == "TxProfile"
+        await station.reply(frame, {"status": "Accepted", "transactionId": "TX-37"})
+        await sending
+        [item] = await stored(client)
+        assert item["chargingProfile"]["transactionId"] == "TX-37"
+        assert (item["evseId"], item["status"]) == (1, "Accepted")
 
 
 class TestStationAnswers:
