@@ -15,6 +15,13 @@ DISCONNECTED = "Disconnected"
 BOOT_ANSWERED = "BootAnswered"
 """A BootNotificationResponse was sent; the payload is that response."""
 
+SITE_TRANSACTIONS_CHANGED = "site.transactions_changed"
+"""A transaction started or ended (committed): an EVENT envelope for the station, ``action``
+``TransactionStarted`` or ``TransactionEnded``, payload ``{"transactionId": ...}``. Published
+by the transactions module after its commit; smart charging re-shares the station's site limit."""
+TRANSACTION_STARTED = "TransactionStarted"
+TRANSACTION_ENDED = "TransactionEnded"
+
 
 def call_topic(action: str) -> str:
     """Station CALLs of ``action``, consumed by the module that handles it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -10,8 +11,10 @@ from fastapi import APIRouter
 from citrine_base.config import SystemConfig
 from citrine_base.interfaces.broker import Broker
 from citrine_base.interfaces.cache import Cache
+from citrine_base.interfaces.envelope import StationKey
 from citrine_base.interfaces.module import CommandSender, Module
 from citrine_base.interfaces.storage import FileStorage
+from citrine_base.ocpp.model import OcppModel
 from citrine_data import SessionFactory
 from citrine_util.tasks import TaskSupervisor
 
@@ -42,3 +45,11 @@ class CsmsModule(Module):
     def routers(self) -> list[APIRouter]:
         """The module's data endpoints (``api.py``), mounted by the server."""
         return []
+
+    async def check_command(
+        self, action: str, stations: Sequence[StationKey], request: OcppModel
+    ) -> None:
+        """Refuse a CALL an operator asked for (one of ``sends``) before anything reaches a
+        station, by raising a ``citrine_modules.rest`` error (422 for a request against the
+        rules). The default accepts every schema-valid request."""
+        return None

@@ -53,10 +53,22 @@ def endpoint_name(action: str) -> str:
     return action[:1].lower() + action[1:]
 
 
+CommandCheck = Callable[[str, Sequence[StationKey], OcppModel], Awaitable[None]]
+"""Refuses a command before it is sent by raising an ``ApiError`` (``CsmsModule.check_command``)."""
+
+
+async def _accept(action: str, stations: Sequence[StationKey], request: OcppModel) -> None:
+    return None
+
+
 def message_router(
-    module: str, specs: Sequence[ActionSpec], tracker: Callable[[], CommandTracker]
+    module: str,
+    specs: Sequence[ActionSpec],
+    tracker: Callable[[], CommandTracker],
+    check: CommandCheck = _accept,
 ) -> tuple[APIRouter, dict[str, Any]]:
-    """The router of ``module``'s message endpoints and the JSON schemas of their bodies."""
+    """The router of ``module``'s message endpoints and the JSON schemas of their bodies;
+    ``check`` sees every schema-valid request before it is sent."""
     router = APIRouter(prefix=f"/ocpp/2.0.1/{module}", tags=[module])
     schemas: dict[str, Any] = {}
     for spec in specs:
@@ -67,7 +79,7 @@ def message_router(
         schemas[spec.request.__name__] = schema
         router.add_api_route(
             f"/{endpoint_name(spec.action)}",
-            _endpoint(spec, tracker),
+            _endpoint(spec, tracker, check),
             methods=["POST"],
             name=f"{module}.{endpoint_name(spec.action)}",
             summary=f"Send {spec.action} to one or more stations",
@@ -88,7 +100,7 @@ def message_router(
 
 
 def _endpoint(
-    spec: ActionSpec, tracker: Callable[[], CommandTracker]
+    spec: ActionSpec, tracker: Callable[[], CommandTracker], check: CommandCheck
 ) -> Callable[..., Awaitable[JSONResponse]]:
     async def endpoint(
         request: Request,
@@ -111,12 +123,15 @@ def _endpoint(
         ] = None,
     ) -> JSONResponse:
         ocpp_request = await _read_request(spec.request, request)
+        tenant = principal.tenant_for(tenant_id)
+        stations = [StationKey(tenant, item) for item in dict.fromkeys(identifier)]
+        await check(spec.action, stations, ocpp_request)
         return await send_command(
             tracker(),
             spec,
             ocpp_request,
             identifier,
-            principal.tenant_for(tenant_id),
+            tenant,
             wait,
             str(callback_url) if callback_url else None,
         )

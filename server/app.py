@@ -72,7 +72,9 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
             app.include_router(data_router)
         specs = [runtime.actions[action] for action in module.sends]
         if specs:
-            router, module_schemas = message_router(module.name, specs, lambda: runtime.tracker)
+            router, module_schemas = message_router(
+                module.name, specs, lambda: runtime.tracker, module.check_command
+            )
             app.include_router(router)
             schemas.update(module_schemas)
     _add_schemas_to_openapi(app, schemas)

@@ -7,6 +7,7 @@ from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
 from citrine_modules.diagnostics import DiagnosticsModule
 from citrine_modules.firmware import FirmwareModule
+from citrine_modules.smart_charging import SmartChargingModule
 from citrine_modules.stations import StationsModule
 
 MODULES: dict[str, type[CsmsModule]] = {
@@ -16,6 +17,7 @@ MODULES: dict[str, type[CsmsModule]] = {
         ConfigurationModule,
         DiagnosticsModule,
         FirmwareModule,
+        SmartChargingModule,
         StationsModule,
     )
 }

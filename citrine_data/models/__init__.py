@@ -36,8 +36,12 @@ from citrine_data.models.reservation import Reservation
 from citrine_data.models.security_event import SecurityEvent
 from citrine_data.models.smart_charging import (
     ChargingProfile,
+    ChargingProfileReport,
     ChargingSchedule,
     ChargingSchedulePeriod,
+    EvChargingNeeds,
+    ExternalChargingLimit,
+    ManagedProfile,
     ProfileSource,
 )
 from citrine_data.models.station import ChargingStation, Connector, Evse, StationSequence
@@ -54,6 +58,7 @@ __all__ = [
     "CertificateOperation",
     "CertificateSigning",
     "ChargingProfile",
+    "ChargingProfileReport",
     "ChargingSchedule",
     "ChargingSchedulePeriod",
     "ChargingStation",
@@ -63,8 +68,10 @@ __all__ = [
     "ConnectorStatusLatest",
     "Direction",
     "DisplayMessage",
+    "EvChargingNeeds",
     "EventRecord",
     "Evse",
+    "ExternalChargingLimit",
     "FirmwareFile",
     "FirmwarePublication",
     "FirmwareRequest",
@@ -74,6 +81,7 @@ __all__ = [
     "LocalListVersion",
     "Location",
     "LogRequest",
+    "ManagedProfile",
     "MeterValue",
     "OcppMessageLog",
     "ProfileSource",

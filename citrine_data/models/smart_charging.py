@@ -1,4 +1,12 @@
-"""Charging profiles as last known by the CSMS: set by us, or reported by the station."""
+"""Smart charging as last known by the CSMS.
+
+* charging profiles (with schedules and periods): set by us and accepted, or reported by the
+  station (ReportChargingProfiles);
+* the GetChargingProfiles requests and the report parts received for them;
+* external limits the station told us about (NotifyChargingLimit);
+* the EV's charging needs and proposed schedule per EVSE (ISO 15118, K15-K17);
+* the TxProfile the CSMS itself manages per transaction (site limit, EV needs).
+"""
 
 from __future__ import annotations
 
@@ -38,6 +46,10 @@ class ChargingProfile(TimestampMixin, Base):
     source: Mapped[ProfileSource] = mapped_column(str_enum(ProfileSource))
     # The station's answer to SetChargingProfile (Accepted/Rejected), None until it answers.
     status: Mapped[str | None] = mapped_column(sa.String(20))
+    # Who installed it, as ReportChargingProfiles says (CSO for ours, EMS/SO/Other external).
+    charging_limit_source: Mapped[str] = mapped_column(
+        sa.String(10), default="CSO", server_default="CSO"
+    )
 
     schedules: Mapped[list[ChargingSchedule]] = relationship(
         lazy="raise",
@@ -82,3 +94,82 @@ class ChargingSchedulePeriod(Base):
     limit: Mapped[float] = mapped_column(sa.Double())
     number_phases: Mapped[int | None]
     phase_to_use: Mapped[int | None]
+
+
+class ChargingProfileReport(TimestampMixin, Base):
+    """A GetChargingProfiles request and the ReportChargingProfiles parts received for it."""
+
+    __tablename__ = "charging_profile_reports"
+    __table_args__ = (sa.UniqueConstraint("station_pk", "request_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_pk: Mapped[int] = mapped_column(station_fk())
+    request_id: Mapped[int]
+    # What was asked: evseId (None: all) and the ChargingProfileCriterion as sent (wire JSON);
+    # None when the station reported for a request the CSMS has no record of.
+    evse_id: Mapped[int | None]
+    criteria: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON())
+    # requested -> Accepted/NoProfiles (the station's answer) -> complete (last part, tbc false)
+    status: Mapped[str] = mapped_column(sa.String(20), default="requested")
+    parts_received: Mapped[int] = mapped_column(default=0, server_default="0")
+    # (evseId, profile id) pairs reported so far, to drop stored profiles the station lacks.
+    seen: Mapped[list[list[int]]] = mapped_column(sa.JSON(), default=list)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ExternalChargingLimit(TimestampMixin, Base):
+    """A limit set on the station by an external system (NotifyChargingLimit, K11/K12),
+    until ClearedChargingLimit releases it (K13)."""
+
+    __tablename__ = "external_charging_limits"
+    __table_args__ = (sa.UniqueConstraint("station_pk", "evse_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_pk: Mapped[int] = mapped_column(station_fk())
+    evse_id: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: grid connection
+    source: Mapped[str] = mapped_column(sa.String(10))  # EMS, Other, SO, CSO
+    is_grid_critical: Mapped[bool | None]
+    schedules: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON())  # wire JSON
+
+
+class EvChargingNeeds(TimestampMixin, Base):
+    """The latest charging needs (NotifyEVChargingNeeds) and proposed schedule
+    (NotifyEVChargingSchedule) of the EV at an EVSE, with what the CSMS answered."""
+
+    __tablename__ = "ev_charging_needs"
+    __table_args__ = (sa.UniqueConstraint("station_pk", "evse_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_pk: Mapped[int] = mapped_column(station_fk())
+    evse_id: Mapped[int]
+    transaction_id: Mapped[str | None] = mapped_column(sa.String(36))
+    needs: Mapped[dict[str, Any]] = mapped_column(sa.JSON())  # ChargingNeedsType, wire JSON
+    max_schedule_tuples: Mapped[int | None]
+    status: Mapped[str] = mapped_column(sa.String(20))  # our answer: Accepted/Processing/...
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ev_schedule: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON())
+    ev_schedule_time_base: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ev_schedule_status: Mapped[str | None] = mapped_column(sa.String(20))
+
+
+class ManagedProfile(TimestampMixin, Base):
+    """The TxProfile the CSMS computes itself for a transaction (its share of a site limit,
+    fitted to the EV's needs): what was last sent, and the station's answer."""
+
+    __tablename__ = "managed_profiles"
+    __table_args__ = (
+        sa.UniqueConstraint("station_pk", "transaction_id"),
+        sa.UniqueConstraint("station_pk", "profile_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_pk: Mapped[int] = mapped_column(station_fk())
+    transaction_id: Mapped[str] = mapped_column(sa.String(36))
+    evse_id: Mapped[int]
+    profile_id: Mapped[int]
+    stack_level: Mapped[int]
+    share_amps: Mapped[float | None] = mapped_column(sa.Double())  # None: no site limit
+    schedule: Mapped[dict[str, Any]] = mapped_column(sa.JSON())  # ChargingScheduleType sent
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str | None] = mapped_column(sa.String(20))  # None until answered

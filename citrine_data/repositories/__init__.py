@@ -12,6 +12,12 @@ from citrine_data.repositories.certificate import (
     CertificateSigningRepository,
     InstalledCertificateRepository,
 )
+from citrine_data.repositories.charging_state import (
+    EvChargingNeedsRepository,
+    ExternalLimitRepository,
+    ManagedProfileRepository,
+    SiteRepository,
+)
 from citrine_data.repositories.credentials import ApiKeyRepository, StationCredentialRepository
 from citrine_data.repositories.device_model import DeviceModelRepository
 from citrine_data.repositories.display_message import DisplayMessageRepository
@@ -23,7 +29,10 @@ from citrine_data.repositories.meter import MeterValueRepository
 from citrine_data.repositories.monitoring import MonitoringRepository
 from citrine_data.repositories.reservation import ReservationRepository
 from citrine_data.repositories.security_event import SecurityEventRepository
-from citrine_data.repositories.smart_charging import ChargingProfileRepository
+from citrine_data.repositories.smart_charging import (
+    ChargingProfileReportRepository,
+    ChargingProfileRepository,
+)
 from citrine_data.repositories.station import ChargingStationRepository
 from citrine_data.repositories.status import ConnectorStatusRepository
 from citrine_data.repositories.subscription import SubscriptionRepository
@@ -39,17 +48,21 @@ __all__ = [
     "CertificateOperationRepository",
     "CertificateRepository",
     "CertificateSigningRepository",
+    "ChargingProfileReportRepository",
     "ChargingProfileRepository",
     "ChargingStationRepository",
     "ConnectorStatusRepository",
     "DeviceModelRepository",
     "DisplayMessageRepository",
+    "EvChargingNeedsRepository",
+    "ExternalLimitRepository",
     "FileTransferRepository",
     "FirmwareFileRepository",
     "IdTokenRepository",
     "InstalledCertificateRepository",
     "LocalListRepository",
     "LocationRepository",
+    "ManagedProfileRepository",
     "MessageLogRepository",
     "MeterValueRepository",
     "MonitoringRepository",
@@ -57,6 +70,7 @@ __all__ = [
     "Repository",
     "ReservationRepository",
     "SecurityEventRepository",
+    "SiteRepository",
     "StationCredentialRepository",
     "SubscriptionRepository",
     "TariffRepository",
