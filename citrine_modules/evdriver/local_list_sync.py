@@ -23,9 +23,9 @@ from citrine_base.ocpp.v201 import Action, enums, messages
 from citrine_data import unit_of_work
 from citrine_data.repositories import LocalListRepository
 from citrine_modules.deps import ModuleDeps
-from citrine_modules.evdriver.calls import call_station
+from citrine_modules.evdriver.calls import StationBusy, call_station
 from citrine_modules.evdriver.local_list import Prepared, local_lists
-from citrine_modules.rest import ConflictError, Unprocessable
+from citrine_modules.rest import ConflictError, NotFoundError, Unprocessable
 
 log = structlog.get_logger(__name__)
 
@@ -122,6 +122,8 @@ class LocalListPush:
             response = await call_station(
                 self.deps.commands, station, Action.SEND_LOCAL_LIST, request, message_id
             )
+        except (NotFoundError, ConflictError, StationBusy):
+            raise  # offline, not accepted, queue full: nothing reached the station
         except Exception:  # no answer, or a CALLERROR: what the station holds is unsure
             async with unit_of_work(self.deps.sessions) as uow:
                 await local_lists.refused(uow.session, station_pk)
