@@ -135,7 +135,10 @@ class ReservationIn(ApiModel):
 
     station_id: str = Field(examples=["CS-0001"])
     id: int | None = Field(
-        default=None, ge=0, description="Reservation id; chosen by the CSMS when left out"
+        default=None,
+        ge=0,
+        description="Reservation id; chosen by the CSMS when left out. An id in use replaces "
+        "that reservation (H01.FR.02)",
     )
     expiry_date_time: AwareDatetime
     id_token: IdTokenRef = Field(examples=[TOKEN_EXAMPLE])

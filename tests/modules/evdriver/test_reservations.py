@@ -306,3 +306,20 @@ async def test_a_transaction_consumes_its_reservation(
     used = await reservation(client, "HUSE", 5)
     assert used is not None
     assert (used["status"], used["holding"]) == ("Used", False)
+
+
+async def test_overdue_reservations_are_swept(
+    server: LiveServer, client: httpx.AsyncClient
+) -> None:
+    """A station that never reports the expiry: the periodic sweep marks it Expired."""
+    await put_token(client, "SWEEP-TOKEN", "Central")
+    token = {"idToken": "SWEEP-TOKEN", "type": "Central"}
+    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    body = {"stationId": "HSWEEP", "id": 9, "evseId": 1, "expiryDateTime": soon, "idToken": token}
+    async with booted(server, "HSWEEP") as station:
+        await reserve(client, station, body, {"status": "Accepted"})
+        await eventually(lambda: reservation(client, "HSWEEP", 9, "Accepted"))
+    await asyncio.sleep(1.2)
+    [module] = [m for m in server.runtime.modules if m.name == "evdriver"]
+    await module.expire_reservations()  # type: ignore[attr-defined]
+    assert (await reservation(client, "HSWEEP", 9))["status"] == "Expired"  # type: ignore[index]
