@@ -117,6 +117,39 @@ class MessageLogConfig(BaseModel):
     )
 
 
+class ExternalAuthorizerConfig(BaseModel):
+    """An HTTP service (a roaming hub, an eMSP) asked about tokens the CSMS does not know.
+
+    It receives ``POST url`` with ``{"tenantId", "stationId", "evseId", "idToken"}`` (the
+    OCPP IdToken) and answers 200 with an OCPP ``IdTokenInfo``, or 404 for a token it does
+    not know either.
+    """
+
+    url: str = Field(description="Where token questions are POSTed")
+    timeout: float = Field(default=3.0, gt=0, description="Seconds to wait for an answer")
+    token_types: list[str] = Field(
+        default=["eMAID", "ISO14443", "ISO15693", "Central"],
+        description="Token types asked about (never KeyCode: PINs stay here)",
+    )
+    cache_seconds: float = Field(
+        default=60.0, ge=0, description="How long an answer is reused (Authorize, then the start)"
+    )
+    bearer_token: str | None = Field(default=None, description="Sent as Authorization: Bearer")
+
+
+class EvDriverConfig(BaseModel):
+    local_list_items_per_message: int = Field(
+        default=100,
+        ge=1,
+        description="Entries per SendLocalList when the station's "
+        "LocalAuthListCtrlr.ItemsPerMessage is unknown",
+    )
+    reservation_sweep_interval: float = Field(
+        default=60.0, gt=0, description="Seconds between marking overdue reservations Expired"
+    )
+    external_authorizer: ExternalAuthorizerConfig | None = None
+
+
 class LogConfig(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "console"] = "json"
@@ -222,6 +255,7 @@ class SystemConfig(BaseSettings):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     files: FileTransferConfig = Field(default_factory=FileTransferConfig)
     certificates: CertificatesConfig = Field(default_factory=CertificatesConfig)
+    evdriver: EvDriverConfig = Field(default_factory=EvDriverConfig)
 
     @field_validator("modules", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from citrine_modules.certificates import CertificatesModule
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
 from citrine_modules.diagnostics import DiagnosticsModule
+from citrine_modules.evdriver import EvDriverModule
 from citrine_modules.firmware import FirmwareModule
 from citrine_modules.smart_charging import SmartChargingModule
 from citrine_modules.stations import StationsModule
@@ -16,6 +17,7 @@ MODULES: dict[str, type[CsmsModule]] = {
         CertificatesModule,
         ConfigurationModule,
         DiagnosticsModule,
+        EvDriverModule,
         FirmwareModule,
         SmartChargingModule,
         StationsModule,

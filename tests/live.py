@@ -117,7 +117,7 @@ async def live_server(**overrides: Any) -> AsyncIterator[LiveServer]:
 class RawStation:
     """A hand-driven station: send any frame, read any frame."""
 
-    def __init__(self, websocket: ClientConnection, timeout: float = 5) -> None:
+    def __init__(self, websocket: ClientConnection, timeout: float = 20) -> None:
         self.ws = websocket
         self.timeout = timeout
 
@@ -159,7 +159,7 @@ BOOT_PAYLOAD: dict[str, Any] = {
 
 @asynccontextmanager
 async def raw_station(
-    server: LiveServer, station_id: str, *, timeout: float = 5, **kwargs: Any
+    server: LiveServer, station_id: str, *, timeout: float = 20, **kwargs: Any
 ) -> AsyncIterator[RawStation]:
     """A connected station; ``timeout`` is how long it waits for each answer."""
     kwargs.setdefault("subprotocols", ["ocpp2.0.1"])

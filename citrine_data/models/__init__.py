@@ -32,6 +32,7 @@ from citrine_data.models.location import Location
 from citrine_data.models.message_log import Direction, OcppMessageLog
 from citrine_data.models.meter import MeterValue, SampledValue
 from citrine_data.models.monitoring import EventRecord, VariableMonitor
+from citrine_data.models.remote_start import RemoteStart
 from citrine_data.models.reservation import Reservation
 from citrine_data.models.security_event import SecurityEvent
 from citrine_data.models.smart_charging import (
@@ -85,6 +86,7 @@ __all__ = [
     "MeterValue",
     "OcppMessageLog",
     "ProfileSource",
+    "RemoteStart",
     "Report",
     "Reservation",
     "SampledValue",

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from citrine_data.base import Base, TimestampMixin, UTCDateTime, station_fk
+
+if TYPE_CHECKING:
+    from citrine_data.models.station import ChargingStation
 
 
 class Reservation(TimestampMixin, Base):
@@ -24,9 +28,12 @@ class Reservation(TimestampMixin, Base):
     group_id_token_type: Mapped[str | None] = mapped_column(sa.String(20))
     evse_id: Mapped[int | None]
     connector_type: Mapped[str | None] = mapped_column(sa.String(20))
-    # requested, then the ReserveNow answer (Accepted/Faulted/Occupied/Rejected/Unavailable),
-    # then Expired/Removed (ReservationStatusUpdate), Used or Cancelled.
+    # The ReserveNow answer (Accepted/Faulted/Occupied/Rejected/Unavailable), then
+    # Expired/Removed (ReservationStatusUpdate, or Expired past its time), Used or Cancelled.
     status: Mapped[str] = mapped_column(sa.String(20), default="requested")
+    status_reason: Mapped[str | None] = mapped_column(sa.String(255))  # statusInfo of answers
     transaction_pk: Mapped[int | None] = mapped_column(
         sa.ForeignKey("transactions.id", ondelete="SET NULL"), index=True
     )
+
+    station: Mapped[ChargingStation] = relationship(lazy="raise")

@@ -27,6 +27,7 @@ from citrine_data.repositories.location import LocationRepository
 from citrine_data.repositories.message_log import MessageLogRepository
 from citrine_data.repositories.meter import MeterValueRepository
 from citrine_data.repositories.monitoring import MonitoringRepository
+from citrine_data.repositories.remote_start import RemoteStartRepository
 from citrine_data.repositories.reservation import ReservationRepository
 from citrine_data.repositories.security_event import SecurityEventRepository
 from citrine_data.repositories.smart_charging import (
@@ -67,6 +68,7 @@ __all__ = [
     "MeterValueRepository",
     "MonitoringRepository",
     "Page",
+    "RemoteStartRepository",
     "Repository",
     "ReservationRepository",
     "SecurityEventRepository",

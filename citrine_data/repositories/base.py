@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Self, TypeVar, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,6 +112,30 @@ class Repository:
             result = await self.session.scalars(statement.limit(limit).offset(offset))
             items = list(result.unique().all())
         return Page(items=items, total=total, limit=limit, offset=offset)
+
+    async def _upsert_many(
+        self,
+        model: type[Base],
+        rows: Sequence[Mapping[str, Any]],
+        key: Sequence[str],
+        keep: Sequence[str],
+    ) -> None:
+        """Insert ``rows`` (all with the same columns), updating on ``key`` every column but
+        those in ``keep``. One statement compiled once and run with executemany: a
+        multi-row VALUES would be compiled anew for every batch, which costs more than the
+        writing. The rows are not loaded into the session."""
+        if not rows:
+            return
+        table = cast(Table, model.__table__)
+        statement = (
+            postgresql.insert(table) if self.dialect_name == "postgresql" else sqlite.insert(table)
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: statement.excluded[name] for name in rows[0] if name not in keep},
+        )
+        with translate_errors():
+            await self.session.execute(statement, list(rows))
 
     def _insert(self, model: type[Base]) -> UpsertInsert:
         """An INSERT that supports ``ON CONFLICT`` (same API on PostgreSQL and SQLite)."""
