@@ -117,6 +117,18 @@ class MessageLogConfig(BaseModel):
     )
 
 
+class TransactionsConfig(BaseModel):
+    cost_updated_interval: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds between CostUpdated pushes of the running cost to stations with "
+        "a running, tariffed transaction (once across the cluster); 0 turns them off",
+    )
+    cost_updated_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a station has to answer a CostUpdated"
+    )
+
+
 class LogConfig(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "console"] = "json"
@@ -144,6 +156,7 @@ class SystemConfig(BaseSettings):
     log: LogConfig = Field(default_factory=LogConfig)
     stations: StationsConfig = Field(default_factory=StationsConfig)
     message_log: MessageLogConfig = Field(default_factory=MessageLogConfig)
+    transactions: TransactionsConfig = Field(default_factory=TransactionsConfig)
 
     @field_validator("modules", mode="before")
     @classmethod

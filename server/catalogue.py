@@ -5,9 +5,10 @@ from __future__ import annotations
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
 from citrine_modules.stations import StationsModule
+from citrine_modules.transactions import TransactionsModule
 
 MODULES: dict[str, type[CsmsModule]] = {
-    module.name: module for module in (ConfigurationModule, StationsModule)
+    module.name: module for module in (ConfigurationModule, StationsModule, TransactionsModule)
 }
 
 

@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from citrine_data.models.meter import MeterValue, SampledValue
-from citrine_data.repositories.base import Repository
+from citrine_data.repositories.base import DEFAULT_LIMIT, Page, Repository
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,7 +26,38 @@ class SampledValueData:
     signed_meter_value: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeterValueData:
+    """One MeterValue (its sampled values share a timestamp)."""
+
+    evse_id: int
+    timestamp: datetime
+    sampled_values: Sequence[SampledValueData]
+    transaction_pk: int | None = None
+    transaction_event_pk: int | None = None
+
+
 class MeterValueRepository(Repository):
+    async def add_many(self, station_pk: int, values: Sequence[MeterValueData]) -> None:
+        """Store meter values in one flush: one batched INSERT for the meter values and one
+        for all their sampled values, however many there are."""
+        self.session.add_all(
+            [
+                MeterValue(
+                    station_pk=station_pk,
+                    evse_id=value.evse_id,
+                    timestamp=value.timestamp,
+                    transaction_pk=value.transaction_pk,
+                    transaction_event_pk=value.transaction_event_pk,
+                    sampled_values=[
+                        SampledValue(**asdict(sample)) for sample in value.sampled_values
+                    ],
+                )
+                for value in values
+            ]
+        )
+        await self._flush()
+
     async def add(
         self,
         station_pk: int,
@@ -49,6 +80,16 @@ class MeterValueRepository(Repository):
         await self._flush()
         return meter_value
 
+    async def place_on_evse(self, transaction_pk: int, evse_id: int) -> int:
+        """Give a transaction's meter values stored before its EVSE was known (filed under
+        0) their EVSE; how many were moved."""
+        statement = (
+            update(MeterValue)
+            .where(MeterValue.transaction_pk == transaction_pk, MeterValue.evse_id == 0)
+            .values(evse_id=evse_id)
+        )
+        return await self._execute_dml(statement, synchronize=False)
+
     async def list_for_transaction(self, transaction_pk: int) -> list[MeterValue]:
         statement = (
             select(MeterValue)
@@ -70,3 +111,26 @@ class MeterValueRepository(Repository):
             MeterValue.timestamp, MeterValue.id
         )
         return await self._get_all(statement)
+
+    async def page_for_station(
+        self,
+        station_pk: int,
+        *,
+        evse_id: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> Page[MeterValue]:
+        """Newest first, with their sampled values."""
+        statement = select(MeterValue).where(MeterValue.station_pk == station_pk)
+        if evse_id is not None:
+            statement = statement.where(MeterValue.evse_id == evse_id)
+        if since is not None:
+            statement = statement.where(MeterValue.timestamp >= since)
+        if until is not None:
+            statement = statement.where(MeterValue.timestamp < until)
+        statement = statement.options(selectinload(MeterValue.sampled_values)).order_by(
+            MeterValue.timestamp.desc(), MeterValue.id.desc()
+        )
+        return await self._paginate(statement, limit=limit, offset=offset)
