@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import selectinload
 
+from citrine_data.errors import translate_errors
 from citrine_data.models.meter import MeterValue, SampledValue
 from citrine_data.repositories.base import DEFAULT_LIMIT, Page, Repository
+
+SAMPLED_VALUES = cast("Table", SampledValue.__table__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,24 +42,31 @@ class MeterValueData:
 
 class MeterValueRepository(Repository):
     async def add_many(self, station_pk: int, values: Sequence[MeterValueData]) -> None:
-        """Store meter values in one flush: one batched INSERT for the meter values and one
-        for all their sampled values, however many there are."""
-        self.session.add_all(
-            [
-                MeterValue(
-                    station_pk=station_pk,
-                    evse_id=value.evse_id,
-                    timestamp=value.timestamp,
-                    transaction_pk=value.transaction_pk,
-                    transaction_event_pk=value.transaction_event_pk,
-                    sampled_values=[
-                        SampledValue(**asdict(sample)) for sample in value.sampled_values
-                    ],
-                )
-                for value in values
-            ]
-        )
+        """Store meter values: one INSERT for all their sampled values, and one for the
+        meter values on PostgreSQL (batched with RETURNING; SQLite, in process, takes one
+        per meter value)."""
+        rows = [
+            MeterValue(
+                station_pk=station_pk,
+                evse_id=value.evse_id,
+                timestamp=value.timestamp,
+                transaction_pk=value.transaction_pk,
+                transaction_event_pk=value.transaction_event_pk,
+            )
+            for value in values
+        ]
+        self.session.add_all(rows)
         await self._flush()
+        samples = [
+            {"meter_value_pk": row.id, **asdict(sample)}
+            for row, value in zip(rows, values, strict=True)
+            for sample in value.sampled_values
+        ]
+        if samples:
+            # The table, not the entity: an ORM bulk insert splits the batch wherever the
+            # set of non-null columns changes; a plain executemany sends every row at once.
+            with translate_errors():
+                await self.session.execute(insert(SAMPLED_VALUES), samples)
 
     async def add(
         self,

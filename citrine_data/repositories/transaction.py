@@ -9,7 +9,7 @@ the committed state. ``record_event`` inserts with ``ON CONFLICT DO NOTHING`` on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -184,15 +184,7 @@ class TransactionRepository(Repository):
         statement = (
             self._insert(TransactionEvent)
             .values(
-                transaction_pk=transaction_pk,
-                seq_no=event.seq_no,
-                event_type=event.event_type,
-                trigger_reason=event.trigger_reason,
-                timestamp=event.timestamp,
-                offline=event.offline,
-                payload=event.payload,
-                response=response,
-                received_at=utc_now(),
+                **_event_columns(transaction_pk, event), response=response, received_at=utc_now()
             )
             .on_conflict_do_nothing(index_elements=["transaction_pk", "seq_no"])
             .returning(TransactionEvent.id)
@@ -237,15 +229,7 @@ class TransactionRepository(Repository):
         ``Conflict`` when the transaction already has this seqNo (a repeated message); the
         session stays usable and the transaction unchanged.
         """
-        row = TransactionEvent(
-            transaction_pk=transaction.id,
-            seq_no=event.seq_no,
-            event_type=event.event_type,
-            trigger_reason=event.trigger_reason,
-            timestamp=event.timestamp,
-            offline=event.offline,
-            payload=event.payload,
-        )
+        row = TransactionEvent(**_event_columns(transaction.id, event))
         await self._add(row)
         await self.note_event(transaction, event.seq_no, event.event_type)
         await self._flush()
@@ -411,6 +395,10 @@ class TransactionRepository(Repository):
         statement = statement.where(*_filters(where or TransactionFilter()))
         statement = statement.order_by(Transaction.started_at.desc(), Transaction.id.desc())
         return await self._paginate(statement, limit=limit, offset=offset)
+
+
+def _event_columns(transaction_pk: int, event: EventData) -> dict[str, Any]:
+    return {"transaction_pk": transaction_pk, **asdict(event)}
 
 
 def _station_pk(station: StationKey) -> ScalarSelect[int]:

@@ -7,14 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from citrine_modules.rest import Operator, PageOut, Paging, Reader, Uow
+from citrine_modules.transactions.api import TenantQuery
 from citrine_modules.transactions.schemas import TariffIn, TariffOut
 from citrine_modules.transactions.tariffs import tariffs
 
 router = APIRouter(tags=["tariffs"])
-
-TenantQuery = Annotated[
-    str | None, Query(alias="tenantId", description="For platform operators: the tenant")
-]
 
 
 @router.post("/tariffs", status_code=201, response_model=TariffOut)

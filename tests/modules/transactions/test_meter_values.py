@@ -3,13 +3,11 @@ signed ones kept as sent; what the REST API shows of them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.modules.transactions.helpers import answer, at, booted, event, meter
 
 SIGNED = {
@@ -18,18 +16,6 @@ SIGNED = {
     "encodingMethod": "OCMF",
     "publicKey": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
 }
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LiveServer]:
-    async with live_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        yield client
 
 
 async def meter_values(http: httpx.AsyncClient, station_id: str, **params: Any) -> list[Any]:

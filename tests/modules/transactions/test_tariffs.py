@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.modules.transactions.helpers import answer, booted, event
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LiveServer]:
-    async with live_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        yield client
 
 
 async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:

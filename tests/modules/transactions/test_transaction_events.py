@@ -3,31 +3,17 @@ what the operator then sees over REST."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from citrine_data import unit_of_work
 from citrine_data.repositories import IdTokenRepository, ReservationRepository
 from citrine_data.repositories.authorization import TokenInfo
 from citrine_data.repositories.reservation import ReservationData
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.modules.transactions.helpers import answer, at, booted, event
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LiveServer]:
-    async with live_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
-        yield client
 
 
 async def detail(http: httpx.AsyncClient, transaction_id: str = "TX-1") -> dict[str, Any]:
