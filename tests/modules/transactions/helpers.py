@@ -8,6 +8,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from citrine_data import unit_of_work
+from citrine_data.repositories import IdTokenRepository
+from citrine_data.repositories.authorization import TokenInfo
 from tests.live import LiveServer, RawStation, raw_station
 
 T = TypeVar("T")
@@ -89,3 +92,10 @@ async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0) -
         if result or asyncio.get_running_loop().time() > deadline:
             return result
         await asyncio.sleep(0.05)
+
+
+async def provision(server: LiveServer, token: str, status: str = "Accepted") -> None:
+    async with unit_of_work(server.runtime.sessions) as uow:
+        await IdTokenRepository.from_session(uow.session).upsert(
+            "default", token, "ISO14443", TokenInfo(status=status)
+        )

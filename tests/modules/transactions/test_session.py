@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from ocpp.exceptions import NotSupportedError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call, call_result, datatypes, enums
 from websockets.asyncio.client import connect
@@ -32,12 +33,17 @@ class Station(ChargePoint):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.costs: list[tuple[str, float]] = []
+        self.cost_calls = 0
+        self.shows_costs = True
         self.ongoing = True
 
     @on("CostUpdated")  # type: ignore[misc]
     async def on_cost_updated(
         self, total_cost: float, transaction_id: str, **kwargs: object
     ) -> call_result.CostUpdated:
+        self.cost_calls += 1
+        if not self.shows_costs:
+            raise NotSupportedError("no display here")
         self.costs.append((transaction_id, total_cost))
         return call_result.CostUpdated()
 
@@ -253,6 +259,34 @@ async def test_the_running_cost_is_pushed_to_the_station() -> None:
         count = len(station.costs)
         await asyncio.sleep(1.0)
         assert len(station.costs) == count  # nothing is pushed for an ended transaction
+
+
+async def test_a_station_without_tariff_support_is_left_alone() -> None:
+    """A station that answers CostUpdated with NotSupported is not asked again each round."""
+    async with (
+        live_server(transactions={"cost_updated_interval": 0.2}) as server,
+        ocpp_station(server, "MH-NOCOST") as station,
+        httpx.AsyncClient(base_url=server.base_url, timeout=30) as http,
+    ):
+        station.shows_costs = False
+        tariff = {"currency": "EUR", "pricePerSession": "1", "stationId": "MH-NOCOST"}
+        assert (await http.post("/tariffs", json=tariff)).status_code == 201
+        await station.call(
+            transaction_event(
+                enums.TransactionEventEnumType.started,
+                0,
+                enums.TriggerReasonEnumType.cable_plugged_in,
+                0,
+                evse=datatypes.EVSEType(id=1, connector_id=1),
+            )
+        )
+
+        async def asked() -> bool:
+            return station.cost_calls > 0
+
+        assert await eventually(asked)
+        await asyncio.sleep(1.0)  # five more rounds
+        assert station.cost_calls == 1
 
 
 async def test_get_transaction_status_from_the_rest_api() -> None:

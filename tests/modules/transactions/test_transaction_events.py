@@ -3,17 +3,21 @@ what the operator then sees over REST."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 
+from citrine_base.interfaces.envelope import StationKey
+from citrine_base.ocpp.v201 import messages
 from citrine_data import unit_of_work
-from citrine_data.repositories import IdTokenRepository, ReservationRepository
-from citrine_data.repositories.authorization import TokenInfo
+from citrine_data.repositories import ChargingStationRepository, ReservationRepository
 from citrine_data.repositories.reservation import ReservationData
-from tests.live import LiveServer
-from tests.modules.transactions.helpers import answer, at, booted, event
+from citrine_modules.transactions.events import transaction_events
+from tests.live import LiveServer, fresh_postgres_url, live_server
+from tests.modules.transactions.helpers import answer, at, booted, event, provision
 
 
 async def detail(http: httpx.AsyncClient, transaction_id: str = "TX-1") -> dict[str, Any]:
@@ -21,13 +25,6 @@ async def detail(http: httpx.AsyncClient, transaction_id: str = "TX-1") -> dict[
     assert response.status_code == 200, response.text
     found: dict[str, Any] = response.json()
     return found
-
-
-async def provision(server: LiveServer, token: str, status: str = "Accepted") -> None:
-    async with unit_of_work(server.runtime.sessions) as uow:
-        await IdTokenRepository.from_session(uow.session).upsert(
-            "default", token, "ISO14443", TokenInfo(status=status)
-        )
 
 
 async def add_tariff(http: httpx.AsyncClient, **fields: Any) -> None:
@@ -213,9 +210,6 @@ class TestLinks:
 
 
 async def server_station_pk(session: Any, station_id: str) -> int:
-    from citrine_base.interfaces.envelope import StationKey
-    from citrine_data.repositories import ChargingStationRepository
-
     found = await ChargingStationRepository.from_session(session).get_pk(
         StationKey("default", station_id)
     )
@@ -223,246 +217,34 @@ async def server_station_pk(session: Any, station_id: str) -> int:
     return found
 
 
-# The start and stop options of block E: the CSMS answers every event and ends up with the
-# state the station reported, whichever TxStartPoint/TxStopPoint the station uses.
-FLOWS: dict[str, tuple[list[dict[str, Any]], tuple[str, str | None, str | None]]] = {
-    "TC_E_01_CSMS PowerPathClosed": (
-        [
-            event(
-                "Started",
-                0,
-                trigger="ChargingStateChanged",
-                evse=1,
-                token="OK",
-                chargingState="Charging",
-            ),
-            event(
-                "Ended",
-                1,
-                trigger="StopAuthorized",
-                token="OK",
-                stoppedReason="Local",
-                chargingState="EVConnected",
-            ),
-        ],
-        ("ended", "Local", "EVConnected"),
-    ),
-    "TC_E_02_CSMS EnergyTransfer": (
-        [
-            event(
-                "Started",
-                0,
-                trigger="ChargingStateChanged",
-                evse=1,
-                chargingState="Charging",
-                wh=10,
-            ),
-            event(
-                "Ended",
-                1,
-                trigger="ChargingStateChanged",
-                chargingState="SuspendedEV",
-                stoppedReason="StoppedByEV",
-            ),
-        ],
-        ("ended", "StoppedByEV", "SuspendedEV"),
-    ),
-    "TC_E_03_CSMS cable plugin first": (
-        [
-            event("Started", 0, trigger="CablePluggedIn", evse=1, chargingState="EVConnected"),
-            event("Updated", 1, trigger="Authorized", token="OK"),
-            event("Updated", 2, trigger="ChargingStateChanged", chargingState="Charging"),
-        ],
-        ("active", None, "Charging"),
-    ),
-    "TC_E_04_CSMS authorization first": (
-        [
-            event("Started", 0, trigger="Authorized", token="OK"),
-            event("Updated", 1, trigger="CablePluggedIn", evse=1, chargingState="EVConnected"),
-            event("Updated", 2, trigger="ChargingStateChanged", chargingState="Charging"),
-        ],
-        ("active", None, "Charging"),
-    ),
-    "TC_E_07_CSMS stop PowerPathClosed local": (
-        [
-            event("Started", 0, trigger="Authorized", evse=1, token="OK", chargingState="Charging"),
-            event("Ended", 1, trigger="StopAuthorized", token="OK", chargingState="EVConnected"),
-        ],
-        ("ended", "Local", "EVConnected"),
-    ),
-    "TC_E_08_CSMS stop EnergyTransfer StopAuthorized": (
-        [
-            event("Started", 0, trigger="Authorized", evse=1, token="OK", chargingState="Charging"),
-            event("Updated", 1, trigger="StopAuthorized", token="OK", chargingState="EVConnected"),
-            event("Ended", 2, trigger="EVDeparted", stoppedReason="Local", chargingState="Idle"),
-        ],
-        ("ended", "Local", "Idle"),
-    ),
-    "TC_E_09_CSMS EVConnected": (
-        [event("Started", 0, trigger="CablePluggedIn", evse=1, chargingState="EVConnected")],
-        ("active", None, "EVConnected"),
-    ),
-    "TC_E_10_CSMS Authorized local": (
-        [event("Started", 0, trigger="Authorized", token="OK")],
-        ("active", None, None),
-    ),
-    "TC_E_11_CSMS DataSigned": (
-        [
-            event(
-                "Started",
-                0,
-                trigger="SignedDataReceived",
-                evse=1,
-                meter_values=[
-                    {
-                        "timestamp": at(0),
-                        "sampledValue": [
-                            {
-                                "value": 100,
-                                "context": "Transaction.Begin",
-                                "signedMeterValue": {
-                                    "signedMeterData": "c2lnbmVk",
-                                    "signingMethod": "ECDSA-secp256r1-SHA256",
-                                    "encodingMethod": "OCMF",
-                                    "publicKey": "cHVibGlj",
-                                },
-                            }
-                        ],
-                    }
-                ],
-            )
-        ],
-        ("active", None, None),
-    ),
-    "TC_E_12_CSMS ParkingBayOccupied": (
-        [event("Started", 0, trigger="EVDetected", evse=1)],
-        ("active", None, None),
-    ),
-    "TC_E_14_CSMS EVDisconnected station side": (
-        [
-            event("Started", 0, trigger="CablePluggedIn", evse=1, chargingState="Charging"),
-            event(
-                "Ended",
-                1,
-                trigger="EVCommunicationLost",
-                stoppedReason="EVDisconnected",
-                chargingState="Idle",
-            ),
-        ],
-        ("ended", "EVDisconnected", "Idle"),
-    ),
-    "TC_E_15_CSMS StopAuthorized local": (
-        [
-            event("Started", 0, trigger="Authorized", evse=1, token="OK"),
-            event("Ended", 1, trigger="StopAuthorized", token="OK", stoppedReason="Local"),
-        ],
-        ("ended", "Local", None),
-    ),
-    "TC_E_16_CSMS Deauthorized invalid idToken": (
-        [
-            event("Started", 0, trigger="Authorized", evse=1, token="NOBODY"),
-            event("Ended", 1, trigger="Deauthorized", stoppedReason="DeAuthorized"),
-        ],
-        ("ended", "DeAuthorized", None),
-    ),
-    "TC_E_17_CSMS Deauthorized EV side disconnect": (
-        [
-            event("Started", 0, trigger="Authorized", evse=1, token="OK", chargingState="Charging"),
-            event("Updated", 1, trigger="EVCommunicationLost", chargingState="Idle"),
-            event("Ended", 2, trigger="Deauthorized", stoppedReason="EVDisconnected"),
-        ],
-        ("ended", "EVDisconnected", "Idle"),
-    ),
-    "TC_E_19_CSMS ParkingBayUnoccupied": (
-        [
-            event("Started", 0, trigger="EVDetected", evse=1),
-            event("Ended", 1, trigger="EVDeparted", stoppedReason="EVDisconnected"),
-        ],
-        ("ended", "EVDisconnected", None),
-    ),
-    "TC_E_20_CSMS EVDisconnected EV side": (
-        [
-            event("Started", 0, trigger="CablePluggedIn", evse=1, chargingState="Charging"),
-            event(
-                "Ended",
-                1,
-                trigger="EVDeparted",
-                stoppedReason="EVDisconnected",
-                chargingState="Idle",
-            ),
-        ],
-        ("ended", "EVDisconnected", "Idle"),
-    ),
-    "TC_E_21_CSMS StopAuthorized remote": (
-        [
-            event(
-                "Started",
-                0,
-                trigger="RemoteStart",
-                evse=1,
-                remoteStartId=1,
-                chargingState="Charging",
-            ),
-            event(
-                "Ended",
-                1,
-                trigger="RemoteStop",
-                stoppedReason="Remote",
-                chargingState="EVConnected",
-            ),
-        ],
-        ("ended", "Remote", "EVConnected"),
-    ),
-    "TC_E_22_CSMS EnergyTransfer stopped SuspendedEV": (
-        [
-            event("Started", 0, trigger="ChargingStateChanged", evse=1, chargingState="Charging"),
-            event("Updated", 1, trigger="ChargingStateChanged", chargingState="SuspendedEV"),
-            event("Ended", 2, trigger="ChargingStateChanged", stoppedReason="StoppedByEV"),
-        ],
-        ("ended", "StoppedByEV", "SuspendedEV"),
-    ),
-    "TC_E_26_CSMS EV-side disconnect suspends": (
-        [
-            event("Started", 0, trigger="Authorized", evse=1, token="OK", chargingState="Charging"),
-            event("Updated", 1, trigger="EVCommunicationLost", chargingState="SuspendedEV"),
-        ],
-        ("active", None, "SuspendedEV"),
-    ),
-    "TC_E_38_CSMS EV not ready": (
-        [
-            event(
-                "Started", 0, trigger="Authorized", evse=1, token="OK", chargingState="EVConnected"
-            ),
-            event("Updated", 1, trigger="ChargingStateChanged", chargingState="SuspendedEV"),
-        ],
-        ("active", None, "SuspendedEV"),
-    ),
-    "TC_E_39_CSMS Deauthorized timeout": (
-        [
-            event("Started", 0, trigger="Authorized", token="OK"),
-            event("Ended", 1, trigger="EVConnectTimeout", stoppedReason="Timeout"),
-        ],
-        ("ended", "Timeout", None),
-    ),
-}
+class TestRaces:
+    async def test_concurrent_events_on_postgresql_are_applied_exactly_once(self) -> None:
+        """Two server instances may handle events of one transaction at once (a station that
+        reconnected elsewhere, a broker redelivery). The upsert's row lock serialises them:
+        duplicates count once, distinct events are all counted, no update is lost."""
 
+        def parsed(payload: dict[str, Any]) -> messages.TransactionEventRequest:
+            return messages.TransactionEventRequest.model_validate_json(orjson.dumps(payload))
 
-async def test_start_and_stop_options(server: LiveServer, http: httpx.AsyncClient) -> None:
-    """Each flow of FLOWS on a station of its own (one server for all: they are many)."""
-    await provision(server, "OK")
-    for number, (name, (flow, expected)) in enumerate(FLOWS.items()):
-        station_id = f"CS-FLOW-{number}"
-        async with booted(server, station_id) as station:
-            for payload in flow:
-                answered = await answer(station, "TransactionEvent", payload)
-                if "idToken" in payload:
-                    known = payload["idToken"]["idToken"] != "NOBODY"
-                    status = "Accepted" if known else "Unknown"
-                    assert answered["idTokenInfo"]["status"] == status, name
-                else:
-                    assert "idTokenInfo" not in answered, name
-        response = await http.get("/transactions/TX-1", params={"stationId": station_id})
-        found = response.json()
-        reported = (found["state"], found["stoppedReason"], found["chargingState"])
-        assert reported == expected, name
-        assert (found["eventCount"], found["startedAt"]) == (len(flow), at(0)), name
+        async with (
+            fresh_postgres_url() as url,
+            live_server(database={"url": url, "migrate_on_start": True}) as server,
+            httpx.AsyncClient(base_url=server.base_url, timeout=30) as http,
+        ):
+            async with booted(server, "CS-RACE"):
+                pass
+            key = StationKey("default", "CS-RACE")
+
+            async def handle(payload: dict[str, Any]) -> messages.TransactionEventResponse:
+                async with unit_of_work(server.runtime.sessions) as uow:
+                    return await transaction_events.handle(uow.session, key, parsed(payload))
+
+            started = event("Started", 0, evse=1, wh=100)
+            updates = [event("Updated", seq_no, wh=100 + 10 * seq_no) for seq_no in range(1, 9)]
+            await asyncio.gather(*(handle(payload) for payload in [started, started, *updates]))
+            await asyncio.gather(*(handle(payload) for payload in updates))  # all again
+            found = await detail(http)
+        assert found["eventCount"] == 9
+        assert [item["seqNo"] for item in found["events"]] == list(range(9))
+        assert len(found["meterValues"]) == 9
+        assert (found["meterStartWh"], found["meterStopWh"]) == (100.0, 180.0)
