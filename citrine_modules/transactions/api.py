@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from citrine_base.interfaces.envelope import StationKey
 from citrine_data.models import TransactionState
-from citrine_data.repositories.transaction import TransactionFilter
+from citrine_data.repositories.transaction_reads import TransactionFilter
 from citrine_modules.rest import PageOut, Paging, Reader, Unprocessable, Uow
 from citrine_modules.transactions.queries import queries
 from citrine_modules.transactions.schemas import (

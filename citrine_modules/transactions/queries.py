@@ -14,7 +14,7 @@ from citrine_data.repositories import (
     TransactionRepository,
 )
 from citrine_data.repositories.status import StatusEntry
-from citrine_data.repositories.transaction import TransactionFilter
+from citrine_data.repositories.transaction_reads import TransactionFilter
 from citrine_modules.rest import ConflictError, NotFoundError
 from citrine_modules.transactions.schemas import (
     ConnectorStatusOut,

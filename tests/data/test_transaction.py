@@ -14,10 +14,10 @@ from citrine_data.models import ChargingStation, Tenant, TransactionState
 from citrine_data.repositories.station import ChargingStationRepository
 from citrine_data.repositories.transaction import (
     EventData,
-    TransactionFilter,
     TransactionRepository,
     TransactionStart,
 )
+from citrine_data.repositories.transaction_reads import TransactionFilter
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
