@@ -150,6 +150,18 @@ class EvDriverConfig(BaseModel):
     external_authorizer: ExternalAuthorizerConfig | None = None
 
 
+class TransactionsConfig(BaseModel):
+    cost_updated_interval: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds between CostUpdated pushes of the running cost to stations with "
+        "a running, tariffed transaction (once across the cluster); 0 turns them off",
+    )
+    cost_updated_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a station has to answer a CostUpdated"
+    )
+
+
 class LogConfig(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "console"] = "json"
@@ -256,6 +268,7 @@ class SystemConfig(BaseSettings):
     files: FileTransferConfig = Field(default_factory=FileTransferConfig)
     certificates: CertificatesConfig = Field(default_factory=CertificatesConfig)
     evdriver: EvDriverConfig = Field(default_factory=EvDriverConfig)
+    transactions: TransactionsConfig = Field(default_factory=TransactionsConfig)
 
     @field_validator("modules", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from citrine_modules.evdriver import EvDriverModule
 from citrine_modules.firmware import FirmwareModule
 from citrine_modules.smart_charging import SmartChargingModule
 from citrine_modules.stations import StationsModule
+from citrine_modules.transactions import TransactionsModule
 
 MODULES: dict[str, type[CsmsModule]] = {
     module.name: module
@@ -21,6 +22,7 @@ MODULES: dict[str, type[CsmsModule]] = {
         FirmwareModule,
         SmartChargingModule,
         StationsModule,
+        TransactionsModule,
     )
 }
 

@@ -50,7 +50,12 @@ from citrine_data.models.status import ConnectorStatusHistory, ConnectorStatusLa
 from citrine_data.models.subscription import WebhookSubscription
 from citrine_data.models.tariff import Tariff
 from citrine_data.models.tenant import Tenant
-from citrine_data.models.transaction import Transaction, TransactionEvent, TransactionState
+from citrine_data.models.transaction import (
+    EndedBy,
+    Transaction,
+    TransactionEvent,
+    TransactionState,
+)
 
 __all__ = [
     "ApiKey",
@@ -69,6 +74,7 @@ __all__ = [
     "ConnectorStatusLatest",
     "Direction",
     "DisplayMessage",
+    "EndedBy",
     "EvChargingNeeds",
     "EventRecord",
     "Evse",

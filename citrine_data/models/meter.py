@@ -30,7 +30,10 @@ class MeterValue(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
     sampled_values: Mapped[list[SampledValue]] = relationship(
-        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SampledValue.id",
     )
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from citrine_data.base import Base, TimestampMixin, UTCDateTime, station_fk, tenant_fk
+
+if TYPE_CHECKING:
+    from citrine_data.models.station import ChargingStation
 
 
 class Tariff(TimestampMixin, Base):
@@ -30,3 +34,5 @@ class Tariff(TimestampMixin, Base):
     tax_rate: Mapped[Decimal] = mapped_column(default=Decimal(0))  # 0.19 for 19 %
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    station: Mapped[ChargingStation | None] = relationship(lazy="raise")

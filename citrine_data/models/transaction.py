@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,10 +27,23 @@ from citrine_data.base import (
     utc_now,
 )
 
+if TYPE_CHECKING:
+    from citrine_data.models.station import ChargingStation
+    from citrine_data.models.tariff import Tariff
+
 
 class TransactionState(StrEnum):
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class EndedBy(StrEnum):
+    """Who ended a transaction: the station (its Ended event arrived), or the CSMS, which
+    inferred the end (a newer transaction started on the same EVSE, or the station said it
+    is no longer ongoing) so that a lost Ended cannot leave it active for ever."""
+
+    STATION = "station"
+    CSMS = "csms"
 
 
 class Transaction(TimestampMixin, Base):
@@ -38,6 +51,7 @@ class Transaction(TimestampMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("station_pk", "transaction_id"),
         sa.Index(None, "station_pk", "state"),
+        sa.Index(None, "id_token"),
         enum_check("state", TransactionState),
     )
 
@@ -56,7 +70,11 @@ class Transaction(TimestampMixin, Base):
     state: Mapped[TransactionState] = mapped_column(
         str_enum(TransactionState), default=TransactionState.ACTIVE
     )
+    ended_by: Mapped[str | None] = mapped_column(sa.String(10))  # EndedBy
     charging_state: Mapped[str | None] = mapped_column(sa.String(20))
+    # The seqNo of the event that reported the charging state: a late, older event (an
+    # offline queue delivered out of order) must not overwrite a newer state.
+    charging_state_seq_no: Mapped[int | None]
     stopped_reason: Mapped[str | None] = mapped_column(sa.String(30))
     remote_start_id: Mapped[int | None]
     reservation_id: Mapped[int | None]
@@ -79,6 +97,8 @@ class Transaction(TimestampMixin, Base):
     # True once every event from the Started seqNo through the Ended one has arrived.
     is_complete: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
+    station: Mapped[ChargingStation] = relationship(lazy="raise")
+    tariff: Mapped[Tariff | None] = relationship(lazy="raise")
     events: Mapped[list[TransactionEvent]] = relationship(
         back_populates="transaction",
         lazy="raise",
@@ -102,6 +122,7 @@ class TransactionEvent(Base):
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
     offline: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON())  # the request as received
+    response: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON())  # the answer, on the wire
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
     transaction: Mapped[Transaction] = relationship(back_populates="events", lazy="raise")

@@ -52,6 +52,13 @@ class ChargingStationRepository(Repository):
     async def get_by_key(self, key: StationKey) -> ChargingStation | None:
         return await self._get_one_or_none(select(ChargingStation).where(*_key_filter(key)))
 
+    async def get_pk(self, key: StationKey) -> int | None:
+        """The station's key, without loading the row."""
+        statement = select(ChargingStation.id).where(*_key_filter(key))
+        with translate_errors():
+            found: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
+
     async def get_by_key_or_raise(self, key: StationKey) -> ChargingStation:
         station = await self.get_by_key(key)
         if station is None:
@@ -211,6 +218,22 @@ class ChargingStationRepository(Repository):
         if connector_type is not None:
             values["connector_type"] = connector_type
         return await self._upsert(Connector, values, key=["evse_pk", "connector_id"])
+
+    async def connector_pk(self, key: StationKey, evse_id: int, connector_id: int) -> int | None:
+        """The key of the station's connector, found in one statement; None when unknown."""
+        statement = (
+            select(Connector.id)
+            .join(Evse, Connector.evse_pk == Evse.id)
+            .join(ChargingStation, Evse.station_pk == ChargingStation.id)
+            .where(
+                *_key_filter(key),
+                Evse.evse_id == evse_id,
+                Connector.connector_id == connector_id,
+            )
+        )
+        with translate_errors():
+            found: int | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return found
 
     async def get_connector(
         self, station_pk: int, evse_id: int, connector_id: int

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import selectinload
 
 from citrine_data.models.tariff import Tariff
-from citrine_data.repositories.base import Repository
+from citrine_data.repositories.base import DEFAULT_LIMIT, Page, Repository
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,8 +43,47 @@ class TariffRepository(Repository):
         return await self._add(tariff)
 
     async def get(self, tenant_id: str, tariff_pk: int) -> Tariff | None:
-        statement = select(Tariff).where(Tariff.tenant_id == tenant_id, Tariff.id == tariff_pk)
+        """The tenant's tariff, with its station."""
+        statement = (
+            select(Tariff)
+            .where(Tariff.tenant_id == tenant_id, Tariff.id == tariff_pk)
+            .options(selectinload(Tariff.station))
+            .execution_options(populate_existing=True)
+        )
         return await self._get_one_or_none(statement)
+
+    async def get_by_pk(self, tariff_pk: int) -> Tariff | None:
+        """A tariff a transaction refers to (the transaction already fixed the tenant)."""
+        return await self._get(Tariff, tariff_pk)
+
+    async def update(self, tenant_id: str, tariff_pk: int, data: TariffData) -> Tariff | None:
+        """Replace every field of the tenant's tariff; None when it has no such tariff."""
+        tariff = await self.get(tenant_id, tariff_pk)
+        if tariff is None:
+            return None
+        for field in fields(TariffData):
+            setattr(tariff, field.name, getattr(data, field.name))
+        await self._flush()
+        return await self.get(tenant_id, tariff_pk)
+
+    async def delete(self, tenant_id: str, tariff_pk: int) -> bool:
+        statement = delete(Tariff).where(Tariff.tenant_id == tenant_id, Tariff.id == tariff_pk)
+        return await self._execute_dml(statement) > 0
+
+    async def list(
+        self,
+        tenant_id: str,
+        *,
+        station_pk: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> Page[Tariff]:
+        """The tenant's tariffs (with a station: those of that station), oldest first."""
+        statement = select(Tariff).where(Tariff.tenant_id == tenant_id)
+        if station_pk is not None:
+            statement = statement.where(Tariff.station_pk == station_pk)
+        statement = statement.options(selectinload(Tariff.station)).order_by(Tariff.id)
+        return await self._paginate(statement, limit=limit, offset=offset)
 
     async def find_applicable(
         self, tenant_id: str, station_pk: int, evse_id: int | None, at: datetime
