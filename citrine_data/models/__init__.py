@@ -9,6 +9,10 @@ from citrine_data.models.authorization import IdToken, LocalListEntry, LocalList
 from citrine_data.models.boot import BootConfig
 from citrine_data.models.certificate import Certificate, InstalledCertificate
 from citrine_data.models.credentials import ApiKey, StationCredential
+from citrine_data.models.customer_information import (
+    CustomerInformationPart,
+    CustomerInformationRequest,
+)
 from citrine_data.models.device_model import (
     Component,
     Report,
@@ -16,12 +20,12 @@ from citrine_data.models.device_model import (
     VariableAttribute,
     VariableCharacteristics,
 )
-from citrine_data.models.display_message import DisplayMessage
+from citrine_data.models.display_message import DisplayMessage, DisplayMessageReport
 from citrine_data.models.file_transfer import FirmwareRequest, LogRequest
 from citrine_data.models.location import Location
 from citrine_data.models.message_log import Direction, OcppMessageLog
 from citrine_data.models.meter import MeterValue, SampledValue
-from citrine_data.models.monitoring import EventRecord, VariableMonitor
+from citrine_data.models.monitoring import EventRecord, MonitoringReport, VariableMonitor
 from citrine_data.models.reservation import Reservation
 from citrine_data.models.security_event import SecurityEvent
 from citrine_data.models.smart_charging import (
@@ -49,8 +53,11 @@ __all__ = [
     "Connector",
     "ConnectorStatusHistory",
     "ConnectorStatusLatest",
+    "CustomerInformationPart",
+    "CustomerInformationRequest",
     "Direction",
     "DisplayMessage",
+    "DisplayMessageReport",
     "EventRecord",
     "Evse",
     "FirmwareRequest",
@@ -61,6 +68,7 @@ __all__ = [
     "Location",
     "LogRequest",
     "MeterValue",
+    "MonitoringReport",
     "OcppMessageLog",
     "ProfileSource",
     "Report",

@@ -11,6 +11,7 @@ from citrine_data.repositories.certificate import (
     InstalledCertificateRepository,
 )
 from citrine_data.repositories.credentials import ApiKeyRepository, StationCredentialRepository
+from citrine_data.repositories.customer_information import CustomerInformationRepository
 from citrine_data.repositories.device_model import DeviceModelRepository
 from citrine_data.repositories.display_message import DisplayMessageRepository
 from citrine_data.repositories.file_transfer import FileTransferRepository
@@ -37,6 +38,7 @@ __all__ = [
     "ChargingProfileRepository",
     "ChargingStationRepository",
     "ConnectorStatusRepository",
+    "CustomerInformationRepository",
     "DeviceModelRepository",
     "DisplayMessageRepository",
     "FileTransferRepository",
