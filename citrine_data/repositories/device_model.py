@@ -232,10 +232,10 @@ class DeviceModelRepository(Repository):
                 {**row, "created_at": now, "updated_at": now}
                 for row in rows[start : start + KEY_BATCH]
             ]
-            statement = self._insert(model).values(chunk)
+            insert = self._insert(model).values(chunk)
             # A no-op update, not DO NOTHING: only an update returns the rows that existed.
-            statement = statement.on_conflict_do_update(
-                index_elements=key, set_={key[-1]: statement.excluded[key[-1]]}
+            statement = insert.on_conflict_do_update(
+                index_elements=key, set_={key[-1]: insert.excluded[key[-1]]}
             ).returning(model.id, *(model.__table__.c[name] for name in key))
             with translate_errors():
                 for row in (await self.session.execute(statement)).all():

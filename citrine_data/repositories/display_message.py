@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -93,7 +94,7 @@ class DisplayMessageRepository(Repository):
         priority: str | None = None,
         state: str | None = None,
         transaction_id: str | None = None,
-    ) -> list[DisplayMessage]:
+    ) -> builtins.list[DisplayMessage]:
         statement = select(DisplayMessage).where(DisplayMessage.station_pk == station_pk)
         if priority is not None:
             statement = statement.where(DisplayMessage.priority == priority)
@@ -125,7 +126,7 @@ class DisplayMessageRepository(Repository):
         station_pk: int,
         request_id: int,
         *,
-        ids: list[int] | None,
+        ids: builtins.list[int] | None,
         priority: str | None,
         state: str | None,
         requested_at: datetime,

@@ -106,34 +106,34 @@ class MonitoringRepository(Repository):
             monitor.monitor_id = monitor_id
         await self._flush()
 
-    async def upsert_monitors(self, station_pk: int, monitors: Sequence[MonitorData]) -> None:
+    async def upsert_monitors(
+        self, station_pk: int, monitors: Sequence[MonitorData], *, keep_origin: bool = False
+    ) -> None:
         """Insert or replace monitors by the station's id; a monitor moved to another
-        variable (a station reusing an id) follows. Monitors without an id are refused ones:
-        see ``record_refusals``."""
-        rows = [
-            {"station_pk": station_pk, **asdict(m)} for m in monitors if m.monitor_id is not None
-        ]
+        variable (a station reusing an id) follows. With ``keep_origin`` a monitor already
+        known keeps its status and source (a report listing a monitor the CSMS set).
+        Monitors without an id are refused ones: see ``record_refusals``."""
+        replaced = ["variable_pk", "type", "value", "severity", "transaction", "reported_in"]
+        if not keep_origin:
+            replaced += ["status", "source"]
         now = utc_now()
+        # One row per id: PostgreSQL refuses an upsert that touches a row twice.
+        by_id = {
+            m.monitor_id: {
+                "station_pk": station_pk,
+                **asdict(m),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for m in monitors
+            if m.monitor_id is not None
+        }
+        rows = list(by_id.values())
         for start in range(0, len(rows), MONITOR_BATCH):
-            chunk = [
-                {**row, "created_at": now, "updated_at": now}
-                for row in rows[start:][:MONITOR_BATCH]
-            ]
-            statement = self._insert(VariableMonitor).values(chunk)
-            replaced = (
-                "variable_pk",
-                "type",
-                "value",
-                "severity",
-                "transaction",
-                "status",
-                "source",
-                "reported_in",
-                "updated_at",
-            )
+            statement = self._insert(VariableMonitor).values(rows[start : start + MONITOR_BATCH])
+            assignments = {name: statement.excluded[name] for name in [*replaced, "updated_at"]}
             statement = statement.on_conflict_do_update(
-                index_elements=["station_pk", "monitor_id"],
-                set_={name: statement.excluded[name] for name in replaced},
+                index_elements=["station_pk", "monitor_id"], set_=assignments
             )
             with translate_errors():
                 await self.session.execute(statement)

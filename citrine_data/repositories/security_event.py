@@ -13,12 +13,12 @@ from citrine_data.repositories.base import DEFAULT_LIMIT, Page, Repository
 
 
 def _filtered(
-    statement: Select[tuple[SecurityEvent]],
+    statement: Select[SecurityEvent],
     since: datetime | None,
     until: datetime | None,
     critical: bool | None,
     type: str | None,
-) -> Select[tuple[SecurityEvent]]:
+) -> Select[SecurityEvent]:
     if since is not None:
         statement = statement.where(SecurityEvent.timestamp >= since)
     if until is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +85,7 @@ class SubscriptionRepository(Repository):
         )
         return await self._paginate(statement, limit=limit, offset=offset)
 
-    async def list_active(self) -> list[ActiveSubscription]:
+    async def list_active(self) -> builtins.list[ActiveSubscription]:
         """Every active subscription of every tenant, in one query: what a dispatcher holds
         in memory."""
         statement = (
@@ -96,7 +97,7 @@ class SubscriptionRepository(Repository):
         rows = await self._rows(statement)
         return [ActiveSubscription(row[0], row[1]) for row in rows]
 
-    async def station_ids(self, station_pks: list[int]) -> dict[int, str]:
+    async def station_ids(self, station_pks: builtins.list[int]) -> dict[int, str]:
         """Station identity of each primary key (for showing subscriptions)."""
         if not station_pks:
             return {}
@@ -111,6 +112,6 @@ class SubscriptionRepository(Repository):
         )
         return await self._execute_dml(statement) > 0
 
-    async def _rows(self, statement: Any) -> list[Any]:
+    async def _rows(self, statement: Any) -> builtins.list[Any]:
         with translate_errors():
-            return list((await self.session.execute(statement)).all())
+            return builtins.list((await self.session.execute(statement)).all())

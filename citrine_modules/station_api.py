@@ -1,0 +1,164 @@
+"""What REST endpoints that talk to a station share: sending a CALL and turning its failure
+into an HTTP answer, finding the station, and reading OCPP-shaped bodies.
+
+::
+
+    ApiError
+    ├── StationOffline      404  not connected
+    ├── StationNotReady     409  its boot is not Accepted: only provisioning CALLs pass
+    ├── StationBusy         429  too many CALLs already wait for it
+    ├── StationFailed       502  it answered a CALLERROR, or an answer its schema refuses
+    ├── CommandFailed       503  the CSMS could not deliver the CALL
+    └── StationTimeout      504  it did not answer in time
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, ClassVar, TypeVar
+
+import orjson
+from fastapi import Query
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
+from citrine_base.interfaces.envelope import StationKey
+from citrine_base.interfaces.module import CommandSender
+from citrine_base.ocpp.model import OcppModel
+from citrine_base.rpc import errors
+from citrine_data import Session
+from citrine_data.models import ChargingStation
+from citrine_data.repositories import ChargingStationRepository
+from citrine_modules.rest import ApiError, ConflictError, NotFoundError
+
+R = TypeVar("R", bound=OcppModel)
+M = TypeVar("M", bound=OcppModel)
+T = TypeVar("T")
+Res = TypeVar("Res")
+
+
+class StationOffline(NotFoundError):
+    outcome: ClassVar[str] = "local:offline"
+
+
+class StationNotReady(ConflictError):
+    outcome: ClassVar[str] = "local:not_accepted"
+
+
+class StationBusy(ApiError):
+    status = 429
+    outcome: ClassVar[str] = "local:queue_full"
+
+
+class StationFailed(ApiError):
+    status = 502
+    outcome: ClassVar[str] = "error"
+
+
+class CommandFailed(ApiError):
+    status = 503
+    outcome: ClassVar[str] = "local:failed"
+
+
+class StationTimeout(ApiError):
+    status = 504
+    outcome: ClassVar[str] = "local:timeout"
+
+
+def outcome_of(failure: ApiError) -> str:
+    """What is recorded for a request whose CALL failed: ``local:<why>`` as result handlers
+    see it, or ``error`` for a CALLERROR."""
+    return str(getattr(failure, "outcome", "local:failed"))
+
+
+def _api_error(failure: errors.CallFailed) -> ApiError:
+    if isinstance(failure, errors.CallTimeout):
+        return StationTimeout(str(failure) or "The station did not answer in time")
+    if isinstance(failure, errors.StationOffline):
+        return StationOffline(str(failure) or "The station is not connected")
+    if isinstance(failure, errors.StationNotAccepted):
+        return StationNotReady(str(failure))
+    if isinstance(failure, errors.CommandQueueFull):
+        return StationBusy(str(failure))
+    if isinstance(failure, errors.ResponseInvalid):
+        return StationFailed(f"The station's answer is invalid: {failure}")
+    return CommandFailed(str(failure) or "The CALL could not be delivered")
+
+
+async def call_station(
+    commands: CommandSender,
+    station: StationKey,
+    action: str,
+    request: OcppModel,
+    response_type: type[R],
+    *,
+    timeout: float | None = None,
+) -> R:
+    """The station's answer to ``request``, or the ``ApiError`` of why there is none."""
+    try:
+        response = await commands.call(station, action, request, timeout=timeout)
+    except errors.OcppError as error:
+        raise StationFailed(
+            f"The station answered {action} with {error.code.value}: {error.description}"
+        ) from None
+    except errors.CallFailed as failure:
+        raise _api_error(failure) from None
+    if not isinstance(response, response_type):
+        raise StationFailed(f"{action} was answered with {type(response).__name__}")
+    return response
+
+
+async def station_or_404(session: Session, key: StationKey) -> ChargingStation:
+    station = await ChargingStationRepository.from_session(session).get_by_key(key)
+    if station is None:
+        raise NotFoundError(f"No station {key.station_id}")
+    return station
+
+
+def ocpp_json(model: type[M]) -> Callable[[Any], M]:
+    """A ``BeforeValidator`` reading a REST field as OCPP JSON: the generated models are
+    strict, so enums and date-times only come from JSON text, exactly as on the wire.
+
+    ``Annotated[datatypes.X, BeforeValidator(ocpp_json(datatypes.X))]``
+    """
+
+    def convert(value: Any) -> M:
+        if isinstance(value, model):
+            return value
+        try:
+            return model.model_validate_json(orjson.dumps(value))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in problem['loc']) or '(root)'}: {problem['msg']}"
+                for problem in error.errors()[:5]
+            )
+            raise PydanticCustomError(
+                "ocpp_invalid", "{problems}", {"problems": problems}
+            ) from None
+        except TypeError as error:  # not JSON at all (cannot come from a request body)
+            raise PydanticCustomError(
+                "ocpp_invalid", "{problems}", {"problems": str(error)}
+            ) from None
+
+    return convert
+
+
+TenantQuery = Annotated[
+    str | None, Query(alias="tenantId", description="For platform operators: the tenant")
+]
+
+
+async def send_in_parts(
+    parts: Sequence[Sequence[T]], send: Callable[[Sequence[T]], Awaitable[list[Res]]]
+) -> tuple[list[Res], int, ApiError | None]:
+    """Send ``parts`` one CALL after the other: (all results, CALLs answered, the failure
+    that stopped the rest). With nothing answered at all the failure is raised instead."""
+    results: list[Res] = []
+    for answered, part in enumerate(parts):
+        try:
+            results.extend(await send(part))
+        except ApiError as failure:
+            if answered == 0:
+                raise
+            return results, answered, failure
+    return results, len(parts), None
