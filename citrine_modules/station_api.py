@@ -25,14 +25,21 @@ from pydantic_core import PydanticCustomError
 from citrine_base.interfaces.envelope import StationKey
 from citrine_base.interfaces.module import CommandSender
 from citrine_base.ocpp.model import OcppModel
+from citrine_base.ocpp.v201 import datatypes
 from citrine_base.rpc import errors
-from citrine_data import Session
+from citrine_data import Conflict, Session
 from citrine_data.models import ChargingStation
 from citrine_data.repositories import ChargingStationRepository
-from citrine_modules.rest import ApiError, ConflictError, NotFoundError
+from citrine_modules.rest import ApiError, ApiModel, ConflictError, NotFoundError
 
 R = TypeVar("R", bound=OcppModel)
 M = TypeVar("M", bound=OcppModel)
+Rec = TypeVar("Rec")
+
+REQUEST_ID_SEQUENCE = "request_id"
+"""The station's counter that request ids (GetMonitoringReport, CustomerInformation,
+GetDisplayMessages, ...) are drawn from, so that no two requests of a station share one."""
+REQUEST_ID_ATTEMPTS = 20
 T = TypeVar("T")
 Res = TypeVar("Res")
 
@@ -162,3 +169,54 @@ async def send_in_parts(
                 raise
             return results, answered, failure
     return results, len(parts), None
+
+
+async def with_new_request_id(
+    session: Session, station_pk: int, record: Callable[[int], Awaitable[Rec]]
+) -> Rec:
+    """``record(request_id)`` under the next request id of the station's sequence that is not
+    taken (a request sent with an id of its own may hold one): ``record`` raises ``Conflict``
+    for a taken id."""
+    stations = ChargingStationRepository.from_session(session)
+    for _ in range(REQUEST_ID_ATTEMPTS):
+        request_id = await stations.next_value(station_pk, REQUEST_ID_SEQUENCE)
+        try:
+            return await record(request_id)
+        except Conflict:
+            continue
+    raise Conflict("No free request id for the station")
+
+
+class CallError(ApiModel):
+    """Why part of a split request got no answer."""
+
+    status: int
+    detail: str
+
+
+class StatusOut(ApiModel):
+    """A station's status answer."""
+
+    status: str
+    reason_code: str | None = None
+    additional_info: str | None = None
+
+    @classmethod
+    def of(cls, status: str, info: datatypes.StatusInfo | None) -> StatusOut:
+        return cls(
+            status=status,
+            reason_code=info.reason_code if info else None,
+            additional_info=info.additional_info if info else None,
+        )
+
+
+class RequestStatusOut(StatusOut):
+    """The answer to a request whose results come later, under ``request_id``."""
+
+    request_id: int
+
+    @classmethod
+    def answered(
+        cls, request_id: int, status: str, info: datatypes.StatusInfo | None
+    ) -> RequestStatusOut:
+        return cls(request_id=request_id, **StatusOut.of(status, info).model_dump())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
+from citrine_modules.display import DisplayModule
 from citrine_modules.monitoring import MonitoringModule
 from citrine_modules.stations import StationsModule
 
 MODULES: dict[str, type[CsmsModule]] = {
-    module.name: module for module in (ConfigurationModule, MonitoringModule, StationsModule)
+    module.name: module
+    for module in (ConfigurationModule, DisplayModule, MonitoringModule, StationsModule)
 }
 
 

@@ -20,7 +20,6 @@ from citrine_modules.deps import ModuleDeps
 from citrine_modules.monitoring.limits import MessageLimits, ask_limits, split, stored_limits
 from citrine_modules.monitoring.monitors import monitor_service
 from citrine_modules.monitoring.schemas import (
-    CallError,
     ClearMonitorsIn,
     ClearMonitorsOut,
     MonitoringBaseIn,
@@ -28,13 +27,14 @@ from citrine_modules.monitoring.schemas import (
     MonitoringReportIn,
     MonitoringReportOut,
     MonitorOut,
-    RequestStatusOut,
     SetMonitorsIn,
     SetMonitorsOut,
-    StatusOut,
 )
 from citrine_modules.rest import ApiError, NotFoundError, Operator, PageOut, Paging, Reader
 from citrine_modules.station_api import (
+    CallError,
+    RequestStatusOut,
+    StatusOut,
     TenantQuery,
     call_station,
     send_in_parts,
@@ -207,9 +207,8 @@ def monitoring_router(deps: ModuleDeps) -> APIRouter:
                     uow.session, station.id, request, failure.message
                 )
             raise
-        return RequestStatusOut(
-            request_id=report.request_id,
-            **StatusOut.of(response.status.value, response.status_info).model_dump(),
+        return RequestStatusOut.answered(
+            report.request_id, response.status.value, response.status_info
         )
 
     @router.get(f"{STATION}/monitoringReports", response_model=PageOut[MonitoringReportOut])

@@ -21,12 +21,16 @@ from citrine_modules.monitoring.schemas import (
     CustomerInformationIn,
     CustomerInformationOut,
     EventOut,
-    RequestStatusOut,
     SecurityEventOut,
-    StatusOut,
 )
 from citrine_modules.rest import ApiError, NotFoundError, Operator, PageOut, Paging, Reader
-from citrine_modules.station_api import TenantQuery, call_station, outcome_of, station_or_404
+from citrine_modules.station_api import (
+    RequestStatusOut,
+    TenantQuery,
+    call_station,
+    outcome_of,
+    station_or_404,
+)
 
 STATION = "/monitoring/stations/{station_id}"
 
@@ -148,9 +152,8 @@ def events_router(deps: ModuleDeps) -> APIRouter:
             async with unit_of_work(deps.sessions) as uow:
                 await customer_service.failed(uow.session, station.id, request, outcome_of(failure))
             raise
-        return RequestStatusOut(
-            request_id=record.request_id,
-            **StatusOut.of(response.status.value, response.status_info).model_dump(),
+        return RequestStatusOut.answered(
+            record.request_id, response.status.value, response.status_info
         )
 
     @router.get(f"{STATION}/customerInformation", response_model=PageOut[CustomerInformationOut])

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from citrine_base.ocpp.v201 import messages
-from citrine_data import Conflict, Session
+from citrine_data import Session
 from citrine_data.models import CustomerInformationPart, CustomerInformationRequest
-from citrine_data.repositories import ChargingStationRepository, CustomerInformationRepository
+from citrine_data.repositories import CustomerInformationRepository
 from citrine_data.repositories.customer_information import CustomerQuery
-from citrine_modules.monitoring.monitors import REQUEST_ID_ATTEMPTS, REQUEST_ID_SEQUENCE
+from citrine_modules.station_api import with_new_request_id
 
 
 def customer_query(request: messages.CustomerInformationRequest) -> CustomerQuery:
@@ -36,17 +36,14 @@ class CustomerService:
     ) -> CustomerInformationRequest:
         """Record a CustomerInformation about to be sent, under a free request id of the
         station's sequence; ``request.request_id`` is ignored."""
-        stations = ChargingStationRepository.from_session(session)
         repository = CustomerInformationRepository.from_session(session)
-        for _ in range(REQUEST_ID_ATTEMPTS):
-            request_id = await stations.next_value(station_pk, REQUEST_ID_SEQUENCE)
-            try:
-                return await repository.open_request(
-                    station_pk, request_id, customer_query(request), requested_at=datetime.now(UTC)
-                )
-            except Conflict:
-                continue
-        raise Conflict("No free request id for the station")
+        return await with_new_request_id(
+            session,
+            station_pk,
+            lambda request_id: repository.open_request(
+                station_pk, request_id, customer_query(request), requested_at=datetime.now(UTC)
+            ),
+        )
 
     async def answered(
         self,

@@ -15,7 +15,7 @@ import structlog
 
 from citrine_base.interfaces.envelope import StationKey
 from citrine_base.ocpp.v201 import datatypes, enums, messages
-from citrine_data import Conflict, Session
+from citrine_data import Session
 from citrine_data.models import MonitoringReport
 from citrine_data.repositories import (
     ChargingStationRepository,
@@ -24,11 +24,10 @@ from citrine_data.repositories import (
 )
 from citrine_data.repositories.device_model import AttributeData, ComponentKey, VariableKey
 from citrine_data.repositories.monitoring import MonitorData
+from citrine_modules.station_api import with_new_request_id
 
 log = structlog.get_logger(__name__)
 
-REQUEST_ID_SEQUENCE = "request_id"
-REQUEST_ID_ATTEMPTS = 20
 CONTROLLER = "MonitoringCtrlr"
 REMOVES_CUSTOM_MONITORS = (
     enums.MonitoringBaseEnum.FACTORY_DEFAULT,
@@ -177,21 +176,18 @@ class MonitorService:
     ) -> MonitoringReport:
         """Record a GetMonitoringReport about to be sent, under a request id of the station's
         sequence not used yet; ``request.request_id`` is ignored."""
-        stations = ChargingStationRepository.from_session(session)
         monitors = MonitoringRepository.from_session(session)
-        for _ in range(REQUEST_ID_ATTEMPTS):
-            request_id = await stations.next_value(station_pk, REQUEST_ID_SEQUENCE)
-            try:
-                return await monitors.open_report(
-                    station_pk,
-                    request_id,
-                    criteria=_criteria(request),
-                    component_variables=_component_variables(request),
-                    requested_at=datetime.now(UTC),
-                )
-            except Conflict:
-                continue  # taken by a request sent with an id of its own
-        raise Conflict("No free request id for the station")
+        return await with_new_request_id(
+            session,
+            station_pk,
+            lambda request_id: monitors.open_report(
+                station_pk,
+                request_id,
+                criteria=_criteria(request),
+                component_variables=_component_variables(request),
+                requested_at=datetime.now(UTC),
+            ),
+        )
 
     async def report_answered(
         self,

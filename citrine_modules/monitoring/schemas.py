@@ -18,7 +18,7 @@ from citrine_data.models import (
 )
 from citrine_data.repositories.monitoring import MonitorView
 from citrine_modules.rest import ApiModel
-from citrine_modules.station_api import ocpp_json
+from citrine_modules.station_api import CallError, ocpp_json
 
 SetMonitoringData = Annotated[
     datatypes.SetMonitoringData, BeforeValidator(ocpp_json(datatypes.SetMonitoringData))
@@ -32,13 +32,6 @@ CertificateHashData = Annotated[
 ]
 
 MAX_MONITORS_PER_REQUEST = 1000
-
-
-class CallError(ApiModel):
-    """Why part of a split request got no answer."""
-
-    status: int
-    detail: str
 
 
 class SetMonitorsIn(ApiModel):
@@ -91,26 +84,6 @@ class MonitoringLevelIn(ApiModel):
         "answers Rejected, TC_N_17)",
         examples=[4],
     )
-
-
-class StatusOut(ApiModel):
-    """A station's status answer."""
-
-    status: str
-    reason_code: str | None = None
-    additional_info: str | None = None
-
-    @classmethod
-    def of(cls, status: str, info: datatypes.StatusInfo | None) -> StatusOut:
-        return cls(
-            status=status,
-            reason_code=info.reason_code if info else None,
-            additional_info=info.additional_info if info else None,
-        )
-
-
-class RequestStatusOut(StatusOut):
-    request_id: int
 
 
 class MonitoringReportIn(ApiModel):
