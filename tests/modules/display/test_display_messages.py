@@ -55,9 +55,7 @@ class TestSetDisplayMessage:
     async def test_set_then_replace_by_id(self) -> None:
         """TC_O_01_CSMS, TC_O_12_CSMS (same id replaces), TC_O_13/O_14_CSMS (start and end
         times are sent and kept)."""
-        timed = info(
-            1, startDateTime="2030-01-01T08:00:00Z", endDateTime="2030-01-01T20:00:00Z"
-        )
+        timed = info(1, startDateTime="2030-01-01T08:00:00Z", endDateTime="2030-01-01T20:00:00Z")
         async with (
             live_server() as server,
             booted(server, "CS1") as station,
