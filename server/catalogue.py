@@ -7,10 +7,17 @@ from citrine_modules.deps import CsmsModule
 from citrine_modules.display import DisplayModule
 from citrine_modules.monitoring import MonitoringModule
 from citrine_modules.stations import StationsModule
+from citrine_modules.webhooks import WebhooksModule
 
 MODULES: dict[str, type[CsmsModule]] = {
     module.name: module
-    for module in (ConfigurationModule, DisplayModule, MonitoringModule, StationsModule)
+    for module in (
+        ConfigurationModule,
+        DisplayModule,
+        MonitoringModule,
+        StationsModule,
+        WebhooksModule,
+    )
 }
 
 
