@@ -76,9 +76,13 @@ class SubscriptionDirectory:
         self, station: StationKey, event_type: str, action: str | None = None
     ) -> list[Target]:
         """The subscriptions ``event_type`` (of ``action``) of ``station`` goes to."""
-        everywhere = self._index.get((station.tenant_id, None), ())
-        own = self._index.get((station.tenant_id, station.station_id), ())
-        return [t for t in (*everywhere, *own) if t.filter.matches(event_type, action)]
+        everywhere = self._index.get((station.tenant_id, None))
+        own = self._index.get((station.tenant_id, station.station_id))
+        if not everywhere and not own:  # the common case, on every message: no allocation
+            return []
+        return [
+            t for t in (*(everywhere or ()), *(own or ())) if t.filter.matches(event_type, action)
+        ]
 
     def target(self, subscription_id: int) -> Target | None:
         for targets in self._index.values():
