@@ -94,16 +94,6 @@ async def ask_limits(
     }
 
 
-async def limits_for(
-    session: Session, commands: CommandSender, station: StationKey, station_pk: int, action: str
-) -> MessageLimits:
-    found = await stored_limits(session, station_pk, action)
-    missing = [name for name in (ITEMS, BYTES) if name not in found]
-    if missing:
-        found.update(await ask_limits(commands, station, action, missing))
-    return MessageLimits(items=found.get(ITEMS), bytes=found.get(BYTES))
-
-
 def split(
     items: Sequence[T],
     limits: MessageLimits,
