@@ -15,7 +15,8 @@ into an HTTP answer, finding the station, and reading OCPP-shaped bodies.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, ClassVar, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Protocol, TypeVar
 
 import orjson
 from fastapi import Query
@@ -27,7 +28,7 @@ from citrine_base.interfaces.module import CommandSender
 from citrine_base.ocpp.model import OcppModel
 from citrine_base.ocpp.v201 import datatypes
 from citrine_base.rpc import errors
-from citrine_data import Conflict, Session
+from citrine_data import Conflict, Session, SessionFactory, unit_of_work
 from citrine_data.models import ChargingStation
 from citrine_data.repositories import ChargingStationRepository
 from citrine_modules.rest import ApiError, ApiModel, ConflictError, NotFoundError
@@ -220,3 +221,51 @@ class RequestStatusOut(StatusOut):
         cls, request_id: int, status: str, info: datatypes.StatusInfo | None
     ) -> RequestStatusOut:
         return cls(request_id=request_id, **StatusOut.of(status, info).model_dump())
+
+
+class Tracked(Protocol):
+    """A request record whose results arrive later (a report, a customer query)."""
+
+    request_id: int
+    status: str | None
+    completed_at: datetime | None
+
+
+TrackedT = TypeVar("TrackedT", bound=Tracked)
+
+
+def end_unanswered(record: Tracked, outcome: str) -> None:
+    """The CALL got no answer: the record ends with ``outcome``, unless a result handler
+    recorded the real outcome first."""
+    if record.status is None:
+        record.status = outcome
+        record.completed_at = record.completed_at or datetime.now(UTC)
+
+
+async def send_tracked(
+    commands: CommandSender,
+    sessions: SessionFactory,
+    key: StationKey,
+    *,
+    action: str,
+    template: M,
+    response_type: type[R],
+    open_record: Callable[[Session, int], Awaitable[TrackedT]],
+    ensure_record: Callable[[Session, int, int], Awaitable[TrackedT]],
+) -> tuple[TrackedT, R]:
+    """Send a request whose results come later under a request id: record it under a new
+    id and commit (before the station can answer), send ``template`` with that id, and end
+    the record when no answer came. ``open_record(session, station_pk)`` records it;
+    ``ensure_record(session, station_pk, request_id)`` finds it again."""
+    async with unit_of_work(sessions) as uow:
+        station = await station_or_404(uow.session, key)
+        record = await open_record(uow.session, station.id)
+    request = template.model_copy(update={"request_id": record.request_id})
+    try:
+        response = await call_station(commands, key, action, request, response_type)
+    except ApiError as failure:
+        async with unit_of_work(sessions) as uow:
+            found = await ensure_record(uow.session, station.id, record.request_id)
+            end_unanswered(found, outcome_of(failure))
+        raise
+    return record, response

@@ -22,13 +22,13 @@ from citrine_modules.display.schemas import (
     SetMessageIn,
 )
 from citrine_modules.display.service import display_service
-from citrine_modules.rest import ApiError, NotFoundError, Operator, PageOut, Paging, Reader
+from citrine_modules.rest import NotFoundError, Operator, PageOut, Paging, Reader
 from citrine_modules.station_api import (
     RequestStatusOut,
     StatusOut,
     TenantQuery,
     call_station,
-    outcome_of,
+    send_tracked,
     station_or_404,
 )
 
@@ -120,24 +120,18 @@ def display_router(deps: ModuleDeps) -> APIRouter:
         template = messages.GetDisplayMessagesRequest(
             request_id=0, id=body.id, priority=body.priority, state=body.state
         )
-        async with unit_of_work(deps.sessions) as uow:  # committed before the station hears
-            station = await station_or_404(uow.session, key)
-            report = await display_service.open_report(uow.session, station.id, template)
-        request = template.model_copy(update={"request_id": report.request_id})
-        try:
-            response = await call_station(
-                deps.commands,
-                key,
-                Action.GET_DISPLAY_MESSAGES,
-                request,
-                messages.GetDisplayMessagesResponse,
-            )
-        except ApiError as failure:
-            async with unit_of_work(deps.sessions) as uow:
-                await display_service.report_failed(
-                    uow.session, station.id, request, outcome_of(failure)
-                )
-            raise
+        report, response = await send_tracked(
+            deps.commands,
+            deps.sessions,
+            key,
+            action=Action.GET_DISPLAY_MESSAGES,
+            template=template,
+            response_type=messages.GetDisplayMessagesResponse,
+            open_record=lambda session, pk: display_service.open_report(session, pk, template),
+            ensure_record=lambda session, pk, request_id: DisplayMessageRepository.from_session(
+                session
+            ).ensure_report(pk, request_id),
+        )
         return RequestStatusOut.answered(
             report.request_id, response.status.value, response.status_info
         )

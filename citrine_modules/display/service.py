@@ -126,21 +126,6 @@ class DisplayService:
         await session.flush()
         await self._reconcile(session, report)
 
-    async def report_failed(
-        self,
-        session: Session,
-        station_pk: int,
-        request: messages.GetDisplayMessagesRequest,
-        outcome: str,
-    ) -> None:
-        report = await DisplayMessageRepository.from_session(session).ensure_report(
-            station_pk, request.request_id
-        )
-        if report.status is None:
-            report.status = outcome
-            report.completed_at = report.completed_at or datetime.now(UTC)
-            await session.flush()
-
     async def report_part(
         self, session: Session, station_pk: int, part: messages.NotifyDisplayMessagesRequest
     ) -> None:

@@ -38,6 +38,7 @@ from citrine_modules.station_api import (
     TenantQuery,
     call_station,
     send_in_parts,
+    send_tracked,
     station_or_404,
 )
 
@@ -189,24 +190,18 @@ def monitoring_router(deps: ModuleDeps) -> APIRouter:
             monitoring_criteria=body.monitoring_criteria,
             component_variable=body.component_variable,
         )
-        async with unit_of_work(deps.sessions) as uow:  # committed before the station hears
-            station = await station_or_404(uow.session, key)
-            report = await monitor_service.open_report(uow.session, station.id, template)
-        request = template.model_copy(update={"request_id": report.request_id})
-        try:
-            response = await call_station(
-                deps.commands,
-                key,
-                Action.GET_MONITORING_REPORT,
-                request,
-                messages.GetMonitoringReportResponse,
-            )
-        except ApiError as failure:
-            async with unit_of_work(deps.sessions) as uow:
-                await monitor_service.report_failed(
-                    uow.session, station.id, request, failure.message
-                )
-            raise
+        report, response = await send_tracked(
+            deps.commands,
+            deps.sessions,
+            key,
+            action=Action.GET_MONITORING_REPORT,
+            template=template,
+            response_type=messages.GetMonitoringReportResponse,
+            open_record=lambda session, pk: monitor_service.open_report(session, pk, template),
+            ensure_record=lambda session, pk, request_id: MonitoringRepository.from_session(
+                session
+            ).ensure_report(pk, request_id),
+        )
         return RequestStatusOut.answered(
             report.request_id, response.status.value, response.status_info
         )

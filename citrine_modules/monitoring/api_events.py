@@ -23,12 +23,11 @@ from citrine_modules.monitoring.schemas import (
     EventOut,
     SecurityEventOut,
 )
-from citrine_modules.rest import ApiError, NotFoundError, Operator, PageOut, Paging, Reader
+from citrine_modules.rest import NotFoundError, Operator, PageOut, Paging, Reader
 from citrine_modules.station_api import (
     RequestStatusOut,
     TenantQuery,
-    call_station,
-    outcome_of,
+    send_tracked,
     station_or_404,
 )
 
@@ -136,22 +135,18 @@ def events_router(deps: ModuleDeps) -> APIRouter:
             customer_identifier=body.customer_identifier,
             customer_certificate=body.customer_certificate,
         )
-        async with unit_of_work(deps.sessions) as uow:  # committed before the station hears
-            station = await station_or_404(uow.session, key)
-            record = await customer_service.open_request(uow.session, station.id, template)
-        request = template.model_copy(update={"request_id": record.request_id})
-        try:
-            response = await call_station(
-                deps.commands,
-                key,
-                Action.CUSTOMER_INFORMATION,
-                request,
-                messages.CustomerInformationResponse,
-            )
-        except ApiError as failure:
-            async with unit_of_work(deps.sessions) as uow:
-                await customer_service.failed(uow.session, station.id, request, outcome_of(failure))
-            raise
+        record, response = await send_tracked(
+            deps.commands,
+            deps.sessions,
+            key,
+            action=Action.CUSTOMER_INFORMATION,
+            template=template,
+            response_type=messages.CustomerInformationResponse,
+            open_record=lambda session, pk: customer_service.open_request(session, pk, template),
+            ensure_record=lambda session, pk, request_id: (
+                CustomerInformationRepository.from_session(session).ensure_request(pk, request_id)
+            ),
+        )
         return RequestStatusOut.answered(
             record.request_id, response.status.value, response.status_info
         )

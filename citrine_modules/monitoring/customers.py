@@ -68,22 +68,6 @@ class CustomerService:
             record.completed_at = datetime.now(UTC)
         await session.flush()
 
-    async def failed(
-        self,
-        session: Session,
-        station_pk: int,
-        request: messages.CustomerInformationRequest,
-        outcome: str,
-    ) -> None:
-        """The CALL got no answer: the request ends, unless an outcome was recorded already."""
-        record = await CustomerInformationRepository.from_session(session).ensure_request(
-            station_pk, request.request_id
-        )
-        if record.status is None:
-            record.status = outcome
-            record.completed_at = record.completed_at or datetime.now(UTC)
-            await session.flush()
-
     async def part(
         self, session: Session, station_pk: int, part: messages.NotifyCustomerInformationRequest
     ) -> None:
