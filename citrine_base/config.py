@@ -162,6 +162,29 @@ class TransactionsConfig(BaseModel):
     )
 
 
+class WebhookConfig(BaseModel):
+    """How webhook posts are delivered (``citrine_modules.webhooks``)."""
+
+    queue_size: int = Field(
+        default=10_000, ge=1, description="Posts waiting to be sent; beyond it new ones are dropped"
+    )
+    retry_capacity: int = Field(
+        default=10_000, ge=0, description="Posts waiting for a retry; beyond it they are dropped"
+    )
+    concurrency: int = Field(default=8, ge=1, description="Posts in flight at once")
+    timeout: float = Field(default=10.0, gt=0, description="Seconds a receiver has to answer")
+    max_attempts: int = Field(default=6, ge=1, description="Attempts per post, the first included")
+    retry_base: float = Field(
+        default=1.0, gt=0, description="Seconds before the first retry; doubles each attempt"
+    )
+    retry_max: float = Field(default=300.0, gt=0, description="Longest wait between attempts")
+    refresh_interval: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds between reloads of the subscriptions, besides the reload on change",
+    )
+
+
 class LogConfig(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "console"] = "json"
@@ -269,6 +292,7 @@ class SystemConfig(BaseSettings):
     certificates: CertificatesConfig = Field(default_factory=CertificatesConfig)
     evdriver: EvDriverConfig = Field(default_factory=EvDriverConfig)
     transactions: TransactionsConfig = Field(default_factory=TransactionsConfig)
+    webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
 
     @field_validator("modules", mode="before")
     @classmethod

@@ -41,3 +41,11 @@ def result_topic(action: str) -> str:
 def presence_key(station: StationKey) -> str:
     """Cache key holding the instance id of the server that holds ``station``'s socket."""
     return f"presence:{station.tenant_id}:{station.station_id}"
+
+
+WEBHOOK_EVENTS_TOPIC = "webhooks.events"
+"""Events for webhook subscribers, published by modules once their data is committed; the
+envelope's ``action`` is the event type (``NotifyEvent``, ``SecurityEventNotification``)."""
+
+SUBSCRIPTIONS_CHANGED_TOPIC = "webhooks.subscriptions_changed"
+"""A webhook subscription was created, changed or deleted: every process reloads its copy."""

@@ -136,6 +136,8 @@ def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:
 
 async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     # Committed when the endpoint returns; a failed commit still turns into an error response.
+    # That needs scope="function" on the Depends: FastAPI's default exits a yield dependency
+    # only after the response was sent, so the client heard "201" before the commit ran.
     async with unit_of_work(rest_context(request).sessions) as work:
         yield work
 
@@ -143,7 +145,7 @@ async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
 Reader = Annotated[Principal, Depends(require(Scope.READ))]
 Operator = Annotated[Principal, Depends(require(Scope.OPERATE))]
 Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]
-Uow = Annotated[UnitOfWork, Depends(_unit_of_work)]
+Uow = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
 
 
 class ApiModel(BaseModel):

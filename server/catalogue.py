@@ -6,11 +6,14 @@ from citrine_modules.certificates import CertificatesModule
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
 from citrine_modules.diagnostics import DiagnosticsModule
+from citrine_modules.display import DisplayModule
 from citrine_modules.evdriver import EvDriverModule
 from citrine_modules.firmware import FirmwareModule
+from citrine_modules.monitoring import MonitoringModule
 from citrine_modules.smart_charging import SmartChargingModule
 from citrine_modules.stations import StationsModule
 from citrine_modules.transactions import TransactionsModule
+from citrine_modules.webhooks import WebhooksModule
 
 MODULES: dict[str, type[CsmsModule]] = {
     module.name: module
@@ -18,11 +21,14 @@ MODULES: dict[str, type[CsmsModule]] = {
         CertificatesModule,
         ConfigurationModule,
         DiagnosticsModule,
+        DisplayModule,
         EvDriverModule,
         FirmwareModule,
+        MonitoringModule,
         SmartChargingModule,
         StationsModule,
         TransactionsModule,
+        WebhooksModule,
     )
 }
 

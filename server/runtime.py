@@ -11,6 +11,7 @@ from citrine_base.config import SystemConfig
 from citrine_base.decorators import collect_handlers, collect_result_handlers, merge_handlers
 from citrine_base.interfaces.broker import Broker
 from citrine_base.interfaces.cache import Cache
+from citrine_base.interfaces.module import MessageObserver
 from citrine_base.interfaces.storage import FileStorage
 from citrine_base.ocpp.v201 import ACTIONS
 from citrine_base.topics import MODULES_GROUP, call_topic, result_topic
@@ -98,7 +99,10 @@ class Runtime:
             if with_router and config.message_log.enabled
             else None
         )
-        self.router = OcppRouter(self.deps, actions, self.message_log) if with_router else None
+        observers = [module for module in self.modules if isinstance(module, MessageObserver)]
+        self.router = (
+            OcppRouter(self.deps, actions, self.message_log, observers) if with_router else None
+        )
         self.tracker = CommandTracker(commands, self.cache)
 
     @asynccontextmanager

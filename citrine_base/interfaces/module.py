@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import ClassVar, Protocol, runtime_checkable
 
-from citrine_base.interfaces.envelope import StationKey
+from citrine_base.interfaces.envelope import Envelope, StationKey
 from citrine_base.ocpp.model import OcppModel
 
 
@@ -40,3 +40,16 @@ class Module(ABC):
     async def stop(self) -> None:
         """Called once at shutdown; stop and await owned background work here."""
         return None
+
+
+@runtime_checkable
+class MessageObserver(Protocol):
+    """Sees every OCPP exchange of the stations held by this process: a module implementing
+    it (the webhooks) is handed to the router by the server.
+
+    ``call`` is the CALL (a station's or the CSMS's), ``reply`` its CALLRESULT, its CALLERROR,
+    or for a CSMS CALL the local failure (``local:timeout``, ...). Called inline on the
+    station's path: it must return at once, without awaiting or raising.
+    """
+
+    def ocpp_exchange(self, call: Envelope, reply: Envelope) -> None: ...

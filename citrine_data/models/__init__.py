@@ -14,6 +14,10 @@ from citrine_data.models.certificate import (
     InstalledCertificate,
 )
 from citrine_data.models.credentials import ApiKey, StationCredential
+from citrine_data.models.customer_information import (
+    CustomerInformationPart,
+    CustomerInformationRequest,
+)
 from citrine_data.models.device_model import (
     Component,
     Report,
@@ -21,7 +25,7 @@ from citrine_data.models.device_model import (
     VariableAttribute,
     VariableCharacteristics,
 )
-from citrine_data.models.display_message import DisplayMessage
+from citrine_data.models.display_message import DisplayMessage, DisplayMessageReport
 from citrine_data.models.file_transfer import (
     FirmwareFile,
     FirmwarePublication,
@@ -31,7 +35,7 @@ from citrine_data.models.file_transfer import (
 from citrine_data.models.location import Location
 from citrine_data.models.message_log import Direction, OcppMessageLog
 from citrine_data.models.meter import MeterValue, SampledValue
-from citrine_data.models.monitoring import EventRecord, VariableMonitor
+from citrine_data.models.monitoring import EventRecord, MonitoringReport, VariableMonitor
 from citrine_data.models.remote_start import RemoteStart
 from citrine_data.models.reservation import Reservation
 from citrine_data.models.security_event import SecurityEvent
@@ -72,8 +76,11 @@ __all__ = [
     "Connector",
     "ConnectorStatusHistory",
     "ConnectorStatusLatest",
+    "CustomerInformationPart",
+    "CustomerInformationRequest",
     "Direction",
     "DisplayMessage",
+    "DisplayMessageReport",
     "EndedBy",
     "EvChargingNeeds",
     "EventRecord",
@@ -90,6 +97,7 @@ __all__ = [
     "LogRequest",
     "ManagedProfile",
     "MeterValue",
+    "MonitoringReport",
     "OcppMessageLog",
     "ProfileSource",
     "RemoteStart",

@@ -1,18 +1,30 @@
-"""Variable monitors set on stations, and the events (NotifyEvent) they report."""
+"""Variable monitors set on stations, the monitoring reports that list them, and the events
+(NotifyEvent) they raise."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from citrine_data.base import Base, BigIntKey, TimestampMixin, UTCDateTime, station_fk, utc_now
 
+MONITOR_SOURCES = ("set", "report")
+"""Where the CSMS learned of a monitor: it set it (SetVariableMonitoring) or a station's
+NotifyMonitoringReport listed it."""
+
 
 class VariableMonitor(TimestampMixin, Base):
+    """A monitor on a station's variable, as far as the CSMS knows.
+
+    ``monitor_id`` is the station's id. It is NULL only for a refused SetVariableMonitoring
+    item, kept with the station's ``status`` so an operator sees why (one per variable and
+    monitor type); NULLs do not collide in the unique key.
+    """
+
     __tablename__ = "variable_monitors"
-    # monitor_id is NULL until the station assigns one; NULLs do not collide in a unique key.
     __table_args__ = (sa.UniqueConstraint("station_pk", "monitor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +37,36 @@ class VariableMonitor(TimestampMixin, Base):
     value: Mapped[float] = mapped_column(sa.Double())
     severity: Mapped[int]
     transaction: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    status: Mapped[str | None] = mapped_column(sa.String(30))  # last SetMonitoringResult status
+    # The station's SetMonitoringResult status; None for a monitor learned from a report.
+    status: Mapped[str | None] = mapped_column(sa.String(30))
+    source: Mapped[str] = mapped_column(sa.String(10), default="set", server_default="set")
+    # The request id of the last NotifyMonitoringReport that listed it: a complete report of
+    # everything removes the monitors it did not list (the station no longer has them).
+    reported_in: Mapped[int | None]
+
+
+class MonitoringReport(TimestampMixin, Base):
+    """A GetMonitoringReport request and the NotifyMonitoringReport parts received for it.
+
+    ``requested_at`` is None when the parts came for a request this CSMS did not record (sent
+    before a restart of its records, or by another tool); what was asked is then unknown.
+    """
+
+    __tablename__ = "monitoring_reports"
+    __table_args__ = (sa.UniqueConstraint("station_pk", "request_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_pk: Mapped[int] = mapped_column(station_fk())
+    request_id: Mapped[int]
+    criteria: Mapped[list[str] | None] = mapped_column(sa.JSON())  # MonitoringCriterionEnumType
+    component_variables: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON())
+    # The station's answer (Accepted, Rejected, NotSupported, EmptyResultSet) or local:<why>.
+    status: Mapped[str | None] = mapped_column(sa.String(30))
+    parts_received: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_seq_no: Mapped[int | None]
+    monitors_reported: Mapped[int] = mapped_column(default=0, server_default="0")
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class EventRecord(Base):

@@ -1,4 +1,4 @@
-"""Webhook subscriptions: where to post OCPP messages and connection events."""
+"""Webhook subscriptions: where to post station events and OCPP messages."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ class WebhookSubscription(TimestampMixin, Base):
     tenant_id: Mapped[str] = mapped_column(sa.String(64), tenant_fk())
     station_pk: Mapped[int | None] = mapped_column(station_fk())  # None: every station
     url: Mapped[str] = mapped_column(sa.String(2048))
-    # Action names ("TransactionEvent"), "connect", "close", or "*" for everything.
+    # Event filters: "Connected", "Disconnected", "NotifyEvent", "SecurityEventNotification",
+    # "Message:<Action>" (an OCPP message of that action), "Message:*", or "*" for everything.
     events: Mapped[list[str]] = mapped_column(sa.JSON(), default=list)
     # Key for the HMAC signature of each post; kept as is because we must sign with it.
     secret: Mapped[str | None] = mapped_column(sa.String(255))
+    description: Mapped[str | None] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

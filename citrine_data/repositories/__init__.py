@@ -19,6 +19,7 @@ from citrine_data.repositories.charging_state import (
     SiteRepository,
 )
 from citrine_data.repositories.credentials import ApiKeyRepository, StationCredentialRepository
+from citrine_data.repositories.customer_information import CustomerInformationRepository
 from citrine_data.repositories.device_model import DeviceModelRepository
 from citrine_data.repositories.display_message import DisplayMessageRepository
 from citrine_data.repositories.file_transfer import FileTransferRepository
@@ -53,6 +54,7 @@ __all__ = [
     "ChargingProfileRepository",
     "ChargingStationRepository",
     "ConnectorStatusRepository",
+    "CustomerInformationRepository",
     "DeviceModelRepository",
     "DisplayMessageRepository",
     "EvChargingNeedsRepository",

@@ -7,12 +7,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from citrine_data.base import utc_now
+from citrine_data.errors import translate_errors
 from citrine_data.models.device_model import (
     Component,
     Report,
@@ -171,3 +175,79 @@ class DeviceModelRepository(Repository):
             report.status = "complete"
             report.completed_at = at
         await self._flush()
+
+    async def ensure_variables(
+        self, station_pk: int, keys: Sequence[tuple[ComponentKey, VariableKey]]
+    ) -> dict[tuple[ComponentKey, VariableKey], int]:
+        """The variable id of each (component, variable), creating the rows the station
+        mentions before any NotifyReport described them; one statement per table for all
+        of them (a report part may name hundreds)."""
+        components = {_component_row(key): key for key, _ in keys}
+        component_ids = await self._upsert_keys(
+            Component,
+            [
+                {"station_pk": station_pk, **dict(zip(_COMPONENT_COLUMNS, row, strict=True))}
+                for row in components
+            ],
+            ["station_pk", *_COMPONENT_COLUMNS],
+        )
+        variable_rows = {
+            (
+                component_ids[(station_pk, *_component_row(component))],
+                variable.name,
+                variable.instance or "",
+            )
+            for component, variable in keys
+        }
+        variable_ids = await self._upsert_keys(
+            Variable,
+            [
+                {"component_pk": pk, "name": name, "instance": instance}
+                for pk, name, instance in variable_rows
+            ],
+            ["component_pk", "name", "instance"],
+        )
+        return {
+            (component, variable): variable_ids[
+                (
+                    component_ids[(station_pk, *_component_row(component))],
+                    variable.name,
+                    variable.instance or "",
+                )
+            ]
+            for component, variable in keys
+        }
+
+    async def _upsert_keys(
+        self,
+        model: type[Component] | type[Variable],
+        rows: list[dict[str, Any]],
+        key: list[str],
+    ) -> dict[tuple[Any, ...], int]:
+        """Insert the rows whose key is new; the id of every row by its key."""
+        ids: dict[tuple[Any, ...], int] = {}
+        now = utc_now()
+        for start in range(0, len(rows), KEY_BATCH):
+            chunk = [
+                {**row, "created_at": now, "updated_at": now}
+                for row in rows[start : start + KEY_BATCH]
+            ]
+            insert = self._insert(model).values(chunk)
+            # A no-op update, not DO NOTHING: only an update returns the rows that existed.
+            statement = insert.on_conflict_do_update(
+                index_elements=key, set_={key[-1]: insert.excluded[key[-1]]}
+            ).returning(model.id, *(model.__table__.c[name] for name in key))
+            with translate_errors():
+                for row in (await self.session.execute(statement)).all():
+                    ids[tuple(row[1:])] = row[0]
+        return ids
+
+
+_COMPONENT_COLUMNS = ("name", "instance", "evse_id", "connector_id")
+KEY_BATCH = 500
+"""Rows per multi-row upsert: at most 7 parameters each, far below both backends' limits."""
+
+
+def _component_row(key: ComponentKey) -> tuple[str, str, int, int]:
+    """The stored form of a component key (sentinels for the absent parts)."""
+    return (key.name, key.instance or "", key.evse_id or 0, key.connector_id or 0)

@@ -11,13 +11,14 @@ feeds every frame to the message log. No other OCPP business rules here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import orjson
 import structlog
 
 from citrine_base.interfaces.broker import BrokerError, BrokerTimeout, NoConsumer, Subscription
 from citrine_base.interfaces.envelope import Envelope, EnvelopeKind, Initiator, StationKey
+from citrine_base.interfaces.module import MessageObserver
 from citrine_base.ocpp.model import OcppModel
 from citrine_base.ocpp.registry import ActionSpec
 from citrine_base.ocpp.v201 import Action, messages
@@ -71,8 +72,10 @@ class OcppRouter:
         deps: ModuleDeps,
         actions: Mapping[str, ActionSpec],
         message_log: MessageLogWriter | None = None,
+        observers: Sequence[MessageObserver] = (),
     ) -> None:
         self.deps = deps
+        self._observers = tuple(observers)
         self.registry = ConnectionRegistry()
         self.presence = PresenceBook()
         self._actions = actions
@@ -209,9 +212,17 @@ class OcppRouter:
         except BrokerError as exc:
             log.error("router.broker_failed", action=spec.action, error=str(exc))
             raise InternalError("The CSMS could not process the message") from None
+        self._observe(envelope, reply)
         if reply.kind is EnvelopeKind.ERROR:
             raise OcppError.for_code(*reply.error_fields())
         return reply.model or validate_payload(spec.response, reply.payload)
+
+    def _observe(self, call: Envelope, reply: Envelope) -> None:
+        for observer in self._observers:
+            try:
+                observer.ocpp_exchange(call, reply)
+            except Exception:  # an observer must never cost a station its answer
+                log.exception("router.observer_failed", action=call.action)
 
     async def _answered(
         self, connection: StationConnection, received: CallReceived, response: OcppModel
@@ -253,6 +264,7 @@ class OcppRouter:
             reply = self._reply(
                 envelope, EnvelopeKind.RESULT, orjson.dumps(response.to_wire()), response
             )
+        self._observe(envelope, reply)
         with contextlib.suppress(BrokerError):
             await self.deps.broker.publish(result_topic(envelope.action), reply)
         return reply

@@ -1,0 +1,3 @@
+from citrine_modules.display.module import DisplayModule
+
+__all__ = ["DisplayModule"]

@@ -1,0 +1,3 @@
+from citrine_modules.monitoring.module import MonitoringModule
+
+__all__ = ["MonitoringModule"]

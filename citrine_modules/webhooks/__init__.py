@@ -1,0 +1,3 @@
+from citrine_modules.webhooks.module import WebhooksModule
+
+__all__ = ["WebhooksModule"]
