@@ -12,6 +12,7 @@ from citrine_data.models.credentials import ApiKey, StationCredential
 from citrine_data.models.device_model import (
     Component,
     Report,
+    ReportPart,
     Variable,
     VariableAttribute,
     VariableCharacteristics,
@@ -22,6 +23,7 @@ from citrine_data.models.location import Location
 from citrine_data.models.message_log import Direction, OcppMessageLog
 from citrine_data.models.meter import MeterValue, SampledValue
 from citrine_data.models.monitoring import EventRecord, VariableMonitor
+from citrine_data.models.network_profile import NetworkProfile
 from citrine_data.models.reservation import Reservation
 from citrine_data.models.security_event import SecurityEvent
 from citrine_data.models.smart_charging import (
@@ -61,9 +63,11 @@ __all__ = [
     "Location",
     "LogRequest",
     "MeterValue",
+    "NetworkProfile",
     "OcppMessageLog",
     "ProfileSource",
     "Report",
+    "ReportPart",
     "Reservation",
     "SampledValue",
     "SecurityEvent",

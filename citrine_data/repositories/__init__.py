@@ -12,12 +12,15 @@ from citrine_data.repositories.certificate import (
 )
 from citrine_data.repositories.credentials import ApiKeyRepository, StationCredentialRepository
 from citrine_data.repositories.device_model import DeviceModelRepository
+from citrine_data.repositories.device_model_batch import DeviceModelBatchRepository
 from citrine_data.repositories.display_message import DisplayMessageRepository
 from citrine_data.repositories.file_transfer import FileTransferRepository
 from citrine_data.repositories.location import LocationRepository
 from citrine_data.repositories.message_log import MessageLogRepository
 from citrine_data.repositories.meter import MeterValueRepository
 from citrine_data.repositories.monitoring import MonitoringRepository
+from citrine_data.repositories.network_profile import NetworkProfileRepository
+from citrine_data.repositories.report import ReportRepository
 from citrine_data.repositories.reservation import ReservationRepository
 from citrine_data.repositories.security_event import SecurityEventRepository
 from citrine_data.repositories.smart_charging import ChargingProfileRepository
@@ -37,6 +40,7 @@ __all__ = [
     "ChargingProfileRepository",
     "ChargingStationRepository",
     "ConnectorStatusRepository",
+    "DeviceModelBatchRepository",
     "DeviceModelRepository",
     "DisplayMessageRepository",
     "FileTransferRepository",
@@ -47,7 +51,9 @@ __all__ = [
     "MessageLogRepository",
     "MeterValueRepository",
     "MonitoringRepository",
+    "NetworkProfileRepository",
     "Page",
+    "ReportRepository",
     "Repository",
     "ReservationRepository",
     "SecurityEventRepository",
