@@ -59,16 +59,16 @@ class BootConfigRepository(Repository):
             "status_info": info,
             "set_variables": [],
         }
-        statement = self._insert(BootConfig).values(values)
+        insert = self._insert(BootConfig).values(values)
         where = None
         if only_while_pending:
             where = or_(BootConfig.status.is_(None), BootConfig.status == PENDING)
-        statement = statement.on_conflict_do_update(
+        statement = insert.on_conflict_do_update(
             index_elements=["station_pk"],
             set_={
-                "status": statement.excluded.status,
-                "status_reason": statement.excluded.status_reason,
-                "status_info": statement.excluded.status_info,
+                "status": insert.excluded.status,
+                "status_reason": insert.excluded.status_reason,
+                "status_info": insert.excluded.status_info,
             },
             where=where,
         ).returning(BootConfig.station_pk)

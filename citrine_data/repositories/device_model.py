@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
@@ -195,9 +195,7 @@ class DeviceModelRepository(Repository):
         """Components with their variables (only those ``which`` names), attributes and
         characteristics, one page of components at a time."""
         which = which or ComponentFilter()
-        statement: Select[tuple[Component]] = select(Component).where(
-            Component.station_pk == station_pk, *which.conditions()
-        )
+        statement = select(Component).where(Component.station_pk == station_pk, *which.conditions())
         variables = which.variable_conditions()
         if variables:
             statement = statement.where(

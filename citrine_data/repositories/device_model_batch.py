@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, null
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import case, null
 
 from citrine_data.base import Base
 from citrine_data.errors import translate_errors
@@ -224,14 +223,14 @@ class DeviceModelBatchRepository(Repository):
         key: Sequence[str],
         update: Sequence[str],
         computed: Mapping[str, Any] | None = None,
-        returning: Sequence[ColumnElement[Any]] = (),
-    ) -> list[Row[Any]]:
+        returning: Sequence[Any] = (),
+    ) -> list[tuple[Any, ...]]:
         """Insert ``rows`` (all with the same columns) or update ``update`` on a key
         conflict, in batches; ``computed`` maps a column to ``f(excluded value)``."""
         if not rows:
             return []
         per_statement = max(1, PARAMETERS_PER_STATEMENT // len(rows[0]))
-        found: list[Row[Any]] = []
+        found: list[tuple[Any, ...]] = []
         for start in range(0, len(rows), per_statement):
             statement = self._insert(model).values(list(rows[start : start + per_statement]))
             assignments: dict[str, Any] = {name: statement.excluded[name] for name in update}
@@ -241,7 +240,7 @@ class DeviceModelBatchRepository(Repository):
             with translate_errors():
                 if returning:
                     result = await self.session.execute(statement.returning(*returning))
-                    found.extend(result.all())
+                    found.extend(tuple(row) for row in result.all())
                 else:
                     await self.session.execute(statement)
         return found
