@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
+from citrine_modules.reporting import ReportingModule
 from citrine_modules.stations import StationsModule
 
 MODULES: dict[str, type[CsmsModule]] = {
-    module.name: module for module in (ConfigurationModule, StationsModule)
+    module.name: module for module in (ConfigurationModule, ReportingModule, StationsModule)
 }
 
 

@@ -1,0 +1,51 @@
+"""How the outcome of one CSMS CALL is told to a REST caller or noted by a service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from citrine_base.rpc.errors import CallFailed, OcppError
+from citrine_modules.commands import Outcome
+
+_LOCAL: dict[str, Outcome] = {
+    "timeout": Outcome.TIMEOUT,
+    "offline": Outcome.OFFLINE,
+    "queue_full": Outcome.QUEUE_FULL,
+    "invalid_response": Outcome.INVALID_RESPONSE,
+    "not_accepted": Outcome.NOT_ACCEPTED,
+}
+
+HTTP_STATUS: dict[Outcome, int] = {
+    Outcome.RESULT: 200,
+    Outcome.ERROR: 502,
+    Outcome.TIMEOUT: 504,
+    Outcome.OFFLINE: 404,
+    Outcome.QUEUE_FULL: 429,
+    Outcome.INVALID_RESPONSE: 502,
+    Outcome.NOT_ACCEPTED: 409,
+    Outcome.FAILED: 503,
+}
+"""The same mapping as the generated message endpoints (``citrine_modules.message_api``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallProblem:
+    """Why a CALL brought no result: the station's CALLERROR or a local failure.
+
+    ``code`` is the CALLERROR code, or ``local:<reason>`` (``local:timeout``, ...), as result
+    handlers see it.
+    """
+
+    outcome: Outcome
+    code: str
+    description: str
+
+    @classmethod
+    def of(cls, error: OcppError | CallFailed) -> CallProblem:
+        if isinstance(error, OcppError):
+            return cls(Outcome.ERROR, error.code.value, error.description)
+        return cls(_LOCAL.get(error.reason, Outcome.FAILED), f"local:{error.reason}", str(error))
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.outcome]
