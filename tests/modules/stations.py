@@ -70,7 +70,7 @@ def report_data(
     if variable_instance is not None:
         data["variable"]["instance"] = variable_instance
     if mutability == "WriteOnly":
-        data["variableCharacteristics"]["dataType"] = "passwordString"
+        data["variableCharacteristics"]["dataType"] = "string"
     return data
 
 
