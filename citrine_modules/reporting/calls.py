@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from citrine_base.rpc.errors import CallFailed, OcppError
 from citrine_modules.commands import Outcome
+from citrine_modules.message_api import _STATUS as _MESSAGE_API_STATUS
 
 _LOCAL: dict[str, Outcome] = {
     "timeout": Outcome.TIMEOUT,
@@ -15,17 +16,8 @@ _LOCAL: dict[str, Outcome] = {
     "not_accepted": Outcome.NOT_ACCEPTED,
 }
 
-HTTP_STATUS: dict[Outcome, int] = {
-    Outcome.RESULT: 200,
-    Outcome.ERROR: 502,
-    Outcome.TIMEOUT: 504,
-    Outcome.OFFLINE: 404,
-    Outcome.QUEUE_FULL: 429,
-    Outcome.INVALID_RESPONSE: 502,
-    Outcome.NOT_ACCEPTED: 409,
-    Outcome.FAILED: 503,
-}
-"""The same mapping as the generated message endpoints (``citrine_modules.message_api``)."""
+HTTP_STATUS = _MESSAGE_API_STATUS
+"""The same mapping as the generated message endpoints."""
 
 
 @dataclass(frozen=True, slots=True)
