@@ -2,7 +2,7 @@
 thousands of items costs a handful of multi-row upserts, never a round trip per attribute.
 
 Per call: one upsert per batch of components, of variables, of attributes and of
-characteristics (a batch holds ``PARAMETERS_PER_STATEMENT`` bound values). Rows are
+characteristics (a batch holds ``ROWS_PER_STATEMENT`` rows). Rows are
 de-duplicated first, because one ``ON CONFLICT DO UPDATE`` may not touch a row twice
 (PostgreSQL refuses it). Writing the same items again changes nothing: a repeated NotifyReport
 part is harmless.
@@ -37,8 +37,9 @@ from citrine_data.repositories.device_model import (
     VariableKey,
 )
 
-PARAMETERS_PER_STATEMENT = 8000
-"""Bound values per statement: far below SQLite's 32766 and PostgreSQL's 32767."""
+ROWS_PER_STATEMENT = 1000
+"""Rows per INSERT: at most 11 columns each, far below SQLite's 32766 and PostgreSQL's 32767
+bound values."""
 
 WRITE_ONLY = "WriteOnly"
 
@@ -226,24 +227,30 @@ class DeviceModelBatchRepository(Repository):
         returning: Sequence[Any] = (),
     ) -> list[tuple[Any, ...]]:
         """Insert ``rows`` (all with the same columns) or update ``update`` on a key
-        conflict, in batches; ``computed`` maps a column to ``f(excluded value)``."""
+        conflict; ``computed`` maps a column to ``f(excluded value)``.
+
+        One statement compiled once and run as an executemany, which SQLAlchemy sends as
+        multi-row INSERTs of ``ROWS_PER_STATEMENT`` ("insertmanyvalues"), with RETURNING on
+        both backends. (Compiling a literal multi-row ``values([...])`` instead costs seconds
+        of Python for a few thousand rows.)
+        """
         if not rows:
             return []
-        per_statement = max(1, PARAMETERS_PER_STATEMENT // len(rows[0]))
-        found: list[tuple[Any, ...]] = []
-        for start in range(0, len(rows), per_statement):
-            statement = self._insert(model).values(list(rows[start : start + per_statement]))
-            assignments: dict[str, Any] = {name: statement.excluded[name] for name in update}
-            for name, compute in (computed or {}).items():
-                assignments[name] = compute(statement.excluded[name])
-            statement = statement.on_conflict_do_update(index_elements=list(key), set_=assignments)
-            with translate_errors():
-                if returning:
-                    result = await self.session.execute(statement.returning(*returning))
-                    found.extend(tuple(row) for row in result.all())
-                else:
-                    await self.session.execute(statement)
-        return found
+        insert = self._insert(model)
+        assignments: dict[str, Any] = {name: insert.excluded[name] for name in update}
+        for name, compute in (computed or {}).items():
+            assignments[name] = compute(insert.excluded[name])
+        statement = insert.on_conflict_do_update(index_elements=list(key), set_=assignments)
+        options = {"insertmanyvalues_page_size": ROWS_PER_STATEMENT}
+        with translate_errors():
+            connection = await self.session.connection()
+            if not returning:
+                await connection.execute(statement, list(rows), execution_options=options)
+                return []
+            result = await connection.execute(
+                statement.returning(*returning), list(rows), execution_options=options
+            )
+            return [tuple(row) for row in result.all()]
 
 
 def _attribute_row(variable_pk: int, attribute: AttributeData, at: datetime) -> dict[str, Any]:

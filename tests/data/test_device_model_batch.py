@@ -51,8 +51,8 @@ class TestWriteReportItems:
         with sql_trace() as sent:
             written = await repository.write_report_items(station.id, items, T0)
         assert written == 6000
-        # components 1, variables 3000/2000 -> 2, attributes 6000/1000 -> 6, characteristics
-        # 3000/1000 -> 3: a dozen statements, not thousands
+        # 1000 rows per INSERT: components 1, variables 3, attributes 6, characteristics 3;
+        # a dozen statements, not thousands
         assert len(sent) <= 15, sent
         page = await DeviceModelRepository(session).page_components(station.id, limit=10)
         assert page.total == 4
