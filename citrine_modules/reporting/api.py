@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from citrine_base.interfaces.envelope import StationKey
-from citrine_base.ocpp.v201 import enums, messages
+from citrine_base.ocpp.v201 import Action, enums, messages
 from citrine_data import unit_of_work
 from citrine_data.repositories.device_model import ComponentFilter
 from citrine_modules.deps import ModuleDeps
@@ -27,6 +27,7 @@ from citrine_modules.reporting.variables import (
     VariablesOutcome,
     get_variables,
     item_key,
+    message_limits,
     set_variables,
 )
 from citrine_modules.rest import (
@@ -223,6 +224,7 @@ class ReportingApi:
         GetReportRequest without requestId (the CSMS picks it)."""
         key = StationKey(principal.tenant_for(tenant), station_id)
         body = await read_ocpp_body(request, messages.GetReportRequest, requestId=0)
+        await self._check_report_size(key, len(body.component_variable or []))
         requested = await request_report(
             self.deps,
             key,
@@ -249,6 +251,19 @@ class ReportingApi:
         body = await read_ocpp_body(request, messages.SetVariablesRequest)
         check_settable(body)
         return _variables_response(await set_variables(self.deps, key, body.set_variable_data))
+
+    async def _check_report_size(self, key: StationKey, items: int) -> None:
+        """B08: at most ItemsPerMessage[GetReport] componentVariable entries."""
+        async with unit_of_work(self.deps.sessions) as uow:
+            station_pk = await device_model.station_pk_or_raise(uow.session, key)
+            limits = await message_limits(
+                uow.session, station_pk, Action.GET_REPORT, self.deps.config.device_model
+            )
+        if items > limits.items:
+            raise Unprocessable(
+                f"{items} componentVariable entries; the station takes {limits.items} per "
+                "GetReport (DeviceDataCtrlr.ItemsPerMessage[GetReport])"
+            )
 
     async def _known(self, station_id: str, tenant: str) -> StationKey:
         key = StationKey(tenant, station_id)

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.live import BOOT_PAYLOAD, LiveServer, live_server, raw_station
+from tests.live import BOOT_PAYLOAD, LiveServer, fresh_sqlite_url, live_server, raw_station
 from tests.modules.stations import answer, no_frame
 
 
@@ -34,6 +34,20 @@ class TestAccepted:
                 assert (await station.call("Heartbeat", {}))[0] == 3
             async with raw_station(server, "CS1") as station:  # no new BootNotification
                 assert (await station.call("Heartbeat", {}))[0] == 3
+
+    async def test_accepted_is_remembered_across_server_processes(self) -> None:
+        """A station reconnecting to a restarted (or another) server does not boot again."""
+        url = fresh_sqlite_url()
+        async with (
+            live_server(database={"url": url}) as server,
+            raw_station(server, "CS1") as station,
+        ):
+            assert (await station.boot())[2]["status"] == "Accepted"
+        async with (
+            live_server(database={"url": url}) as server,
+            raw_station(server, "CS1") as station,
+        ):
+            assert (await station.call("Heartbeat", {}))[0] == 3
 
     async def test_interval_overridden_per_station(self) -> None:
         async with live_server() as server:

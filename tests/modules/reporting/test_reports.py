@@ -12,7 +12,13 @@ import httpx
 import pytest
 
 from tests.live import LiveServer, live_server
-from tests.modules.stations import NOW, ScriptedStation, report_data, scripted_station
+from tests.modules.stations import (
+    NOW,
+    ScriptedStation,
+    limits_report,
+    report_data,
+    scripted_station,
+)
 
 
 @asynccontextmanager
@@ -119,6 +125,11 @@ async def test_custom_report() -> None:
         assert power.json()["items"][0]["variables"][0]["attributes"][0]["value"] == "7000"
         chosen = await client.post("/stations/CS1/reports/custom", json={**body, "requestId": 3})
         assert chosen.status_code == 422  # the CSMS picks the requestId
+        await station.notify_report(limits_report(500, items=2))
+        too_many = {"componentVariable": body["componentVariable"] * 2}
+        refused = await client.post("/stations/CS1/reports/custom", json=too_many)
+        assert refused.status_code == 422  # ItemsPerMessage[GetReport] is 2
+        assert "ItemsPerMessage" in refused.json()["detail"]
         wrong = await client.post(
             "/stations/CS1/reports/custom", json={"componentCriteria": ["Shiny"]}
         )
