@@ -105,6 +105,40 @@ class StationsConfig(BaseModel):
     )
 
 
+class BootDefaults(BaseModel):
+    """How stations without boot settings of their own are booted, and how a Pending boot is
+    provisioned (B01-B03). Per-station settings (REST ``/stations/{id}/boot-config``) win."""
+
+    status: Literal["Accepted", "Pending", "Rejected"] = Field(
+        default="Accepted", description="Answer to a station without boot settings"
+    )
+    fetch_base_report: bool = Field(
+        default=False, description="While Pending, fetch a base report before accepting"
+    )
+    report_base: Literal["FullInventory", "ConfigurationInventory", "SummaryInventory"] = Field(
+        default="FullInventory", description="The base report fetched while Pending (B07.FR.14)"
+    )
+    accept_with_rejected_variables: bool = Field(
+        default=True, description="Accept after provisioning even if the station rejected some"
+    )
+    report_timeout: float = Field(
+        default=300.0, gt=0, description="Seconds a Pending station has to complete its report"
+    )
+
+
+class DeviceModelConfig(BaseModel):
+    """Limits used when a station's device model does not say (DeviceDataCtrlr)."""
+
+    items_per_message: int = Field(
+        default=10, ge=1, description="Items per Get/SetVariables when ItemsPerMessage is unknown"
+    )
+    bytes_per_message: int = Field(
+        default=16384,
+        ge=512,
+        description="Bytes per Get/SetVariables when BytesPerMessage is unknown",
+    )
+
+
 class MessageLogConfig(BaseModel):
     enabled: bool = True
     flush_interval: float = Field(default=0.5, gt=0, description="Seconds between batch writes")
@@ -293,6 +327,8 @@ class SystemConfig(BaseSettings):
     evdriver: EvDriverConfig = Field(default_factory=EvDriverConfig)
     transactions: TransactionsConfig = Field(default_factory=TransactionsConfig)
     webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
+    boot: BootDefaults = Field(default_factory=BootDefaults)
+    device_model: DeviceModelConfig = Field(default_factory=DeviceModelConfig)
 
     @field_validator("modules", mode="before")
     @classmethod

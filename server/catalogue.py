@@ -10,6 +10,7 @@ from citrine_modules.display import DisplayModule
 from citrine_modules.evdriver import EvDriverModule
 from citrine_modules.firmware import FirmwareModule
 from citrine_modules.monitoring import MonitoringModule
+from citrine_modules.reporting import ReportingModule
 from citrine_modules.smart_charging import SmartChargingModule
 from citrine_modules.stations import StationsModule
 from citrine_modules.transactions import TransactionsModule
@@ -25,6 +26,7 @@ MODULES: dict[str, type[CsmsModule]] = {
         EvDriverModule,
         FirmwareModule,
         MonitoringModule,
+        ReportingModule,
         SmartChargingModule,
         StationsModule,
         TransactionsModule,

@@ -91,13 +91,24 @@ async def fresh_postgres_url() -> AsyncIterator[str]:
             await connection.close()
 
 
+_STORAGE: dict[str, str] = {}
+
+
+def _storage_for(database_url: str) -> str:
+    """One file store per database: servers sharing a database share its files too (the
+    CA key lives in the store, its certificate in the database), as a cluster must."""
+    if database_url not in _STORAGE:
+        _STORAGE[database_url] = tempfile.mkdtemp(prefix="citrine-files-")
+    return _STORAGE[database_url]
+
+
 @asynccontextmanager
 async def live_server(**overrides: Any) -> AsyncIterator[LiveServer]:
     """A server on a free port; unless told otherwise, on a fresh SQLite database."""
     overrides.setdefault("port", free_port())
     overrides.setdefault("host", "127.0.0.1")
     overrides.setdefault("database", {"url": fresh_sqlite_url()})
-    overrides.setdefault("storage", {"directory": tempfile.mkdtemp(prefix="citrine-files-")})
+    overrides.setdefault("storage", {"directory": _storage_for(overrides["database"]["url"])})
     config = SystemConfig.load(None, **overrides)
     server = uvicorn.Server(uvicorn_config(config))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]

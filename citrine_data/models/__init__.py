@@ -21,6 +21,7 @@ from citrine_data.models.customer_information import (
 from citrine_data.models.device_model import (
     Component,
     Report,
+    ReportPart,
     Variable,
     VariableAttribute,
     VariableCharacteristics,
@@ -36,6 +37,7 @@ from citrine_data.models.location import Location
 from citrine_data.models.message_log import Direction, OcppMessageLog
 from citrine_data.models.meter import MeterValue, SampledValue
 from citrine_data.models.monitoring import EventRecord, MonitoringReport, VariableMonitor
+from citrine_data.models.network_profile import NetworkProfile
 from citrine_data.models.remote_start import RemoteStart
 from citrine_data.models.reservation import Reservation
 from citrine_data.models.security_event import SecurityEvent
@@ -98,10 +100,12 @@ __all__ = [
     "ManagedProfile",
     "MeterValue",
     "MonitoringReport",
+    "NetworkProfile",
     "OcppMessageLog",
     "ProfileSource",
     "RemoteStart",
     "Report",
+    "ReportPart",
     "Reservation",
     "SampledValue",
     "SecurityEvent",

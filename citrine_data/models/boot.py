@@ -20,6 +20,8 @@ class BootConfig(TimestampMixin, Base):
     station_pk: Mapped[int] = mapped_column(station_fk(), primary_key=True)
     # None: use the system's rule for the station (see the configuration module).
     status: Mapped[str | None] = mapped_column(sa.String(10))
+    # The statusInfo of the BootNotificationResponse: reasonCode and additionalInfo.
+    status_reason: Mapped[str | None] = mapped_column(sa.String(20))
     status_info: Mapped[str | None] = mapped_column(sa.String(512))
     heartbeat_interval: Mapped[int | None]
     retry_interval: Mapped[int | None]
@@ -29,4 +31,5 @@ class BootConfig(TimestampMixin, Base):
     accept_with_rejected_variables: Mapped[bool] = mapped_column(
         default=True, server_default=sa.true()
     )
+    # SetVariableResult-shaped items (or local failures) of the last Pending provisioning.
     variables_rejected_on_last_boot: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON())

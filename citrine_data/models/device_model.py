@@ -69,6 +69,11 @@ class VariableAttribute(TimestampMixin, Base):
     mutability: Mapped[str | None] = mapped_column(sa.String(10))  # ReadOnly/WriteOnly/ReadWrite
     persistent: Mapped[bool | None]
     constant: Mapped[bool | None]
+    # The station's last answer about this attribute to a GetVariables or SetVariables.
+    last_status: Mapped[str | None] = mapped_column(sa.String(30))
+    last_status_info: Mapped[str | None] = mapped_column(sa.String(600))
+    last_status_action: Mapped[str | None] = mapped_column(sa.String(20))
+    last_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class VariableCharacteristics(TimestampMixin, Base):
@@ -86,7 +91,12 @@ class VariableCharacteristics(TimestampMixin, Base):
 
 
 class Report(TimestampMixin, Base):
-    """A GetBaseReport/GetReport request and the NotifyReport parts received for it."""
+    """A GetBaseReport/GetReport request and the NotifyReport parts received for it.
+
+    ``status`` is the station's answer to the request ("requested" until it came;
+    "unsolicited" for a report nobody here asked for). The report is complete
+    (``completed_at`` set) once the part with ``tbc`` false arrived and every part before it.
+    """
 
     __tablename__ = "reports"
     __table_args__ = (sa.UniqueConstraint("station_pk", "request_id"),)
@@ -95,9 +105,23 @@ class Report(TimestampMixin, Base):
     station_pk: Mapped[int] = mapped_column(station_fk())
     request_id: Mapped[int]
     report_base: Mapped[str | None] = mapped_column(sa.String(30))  # None for GetReport
-    # requested -> Accepted/Rejected/NotSupported/EmptyResultSet -> complete
+    # requested -> Accepted/Rejected/NotSupported/EmptyResultSet, or failed (no answer)
     status: Mapped[str] = mapped_column(sa.String(20), default="requested")
     parts_received: Mapped[int] = mapped_column(default=0, server_default="0")
+    items_received: Mapped[int] = mapped_column(default=0, server_default="0")
     last_seq_no: Mapped[int | None]
+    final_seq_no: Mapped[int | None]  # seqNo of the part with tbc false
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReportPart(Base):
+    """One NotifyReport part received, so that a repeated part is counted once."""
+
+    __tablename__ = "report_parts"
+
+    report_pk: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq_no: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -21,6 +21,7 @@ from citrine_data.repositories.charging_state import (
 from citrine_data.repositories.credentials import ApiKeyRepository, StationCredentialRepository
 from citrine_data.repositories.customer_information import CustomerInformationRepository
 from citrine_data.repositories.device_model import DeviceModelRepository
+from citrine_data.repositories.device_model_batch import DeviceModelBatchRepository
 from citrine_data.repositories.display_message import DisplayMessageRepository
 from citrine_data.repositories.file_transfer import FileTransferRepository
 from citrine_data.repositories.firmware_file import FirmwareFileRepository
@@ -28,7 +29,9 @@ from citrine_data.repositories.location import LocationRepository
 from citrine_data.repositories.message_log import MessageLogRepository
 from citrine_data.repositories.meter import MeterValueRepository
 from citrine_data.repositories.monitoring import MonitoringRepository
+from citrine_data.repositories.network_profile import NetworkProfileRepository
 from citrine_data.repositories.remote_start import RemoteStartRepository
+from citrine_data.repositories.report import ReportRepository
 from citrine_data.repositories.reservation import ReservationRepository
 from citrine_data.repositories.security_event import SecurityEventRepository
 from citrine_data.repositories.smart_charging import (
@@ -55,6 +58,7 @@ __all__ = [
     "ChargingStationRepository",
     "ConnectorStatusRepository",
     "CustomerInformationRepository",
+    "DeviceModelBatchRepository",
     "DeviceModelRepository",
     "DisplayMessageRepository",
     "EvChargingNeedsRepository",
@@ -69,8 +73,10 @@ __all__ = [
     "MessageLogRepository",
     "MeterValueRepository",
     "MonitoringRepository",
+    "NetworkProfileRepository",
     "Page",
     "RemoteStartRepository",
+    "ReportRepository",
     "Repository",
     "ReservationRepository",
     "SecurityEventRepository",

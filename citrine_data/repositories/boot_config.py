@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 
+from citrine_data.errors import translate_errors
 from citrine_data.models.boot import BootConfig
 from citrine_data.repositories.base import Repository
+
+PENDING = "Pending"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BootSettings:
     status: str | None = None  # None: the system's rule decides
+    status_reason: str | None = None
     status_info: str | None = None
     heartbeat_interval: int | None = None
     retry_interval: int | None = None
@@ -30,6 +34,47 @@ class BootConfigRepository(Repository):
         """Create or replace the settings; ``IntegrityViolation`` for an unknown station."""
         values = {"station_pk": station_pk, **asdict(settings)}
         return await self._upsert_row(values)
+
+    async def create(self, station_pk: int, settings: BootSettings) -> BootConfig:
+        """``Conflict`` when the station has settings already."""
+        return await self._add(BootConfig(station_pk=station_pk, **asdict(settings)))
+
+    async def set_status(
+        self,
+        station_pk: int,
+        status: str,
+        *,
+        reason: str | None = None,
+        info: str | None = None,
+        only_while_pending: bool = False,
+    ) -> bool:
+        """Set the status the station's next boot is answered with, creating the settings
+        when there are none. With ``only_while_pending`` it changes only settings that are
+        still Pending or leave the status to the system (an operator's decision made
+        meanwhile wins); False when nothing changed."""
+        values = {
+            "station_pk": station_pk,
+            "status": status,
+            "status_reason": reason,
+            "status_info": info,
+            "set_variables": [],
+        }
+        insert = self._insert(BootConfig).values(values)
+        where = None
+        if only_while_pending:
+            where = or_(BootConfig.status.is_(None), BootConfig.status == PENDING)
+        statement = insert.on_conflict_do_update(
+            index_elements=["station_pk"],
+            set_={
+                "status": insert.excluded.status,
+                "status_reason": insert.excluded.status_reason,
+                "status_info": insert.excluded.status_info,
+            },
+            where=where,
+        ).returning(BootConfig.station_pk)
+        with translate_errors():
+            changed = (await self.session.execute(statement)).first() is not None
+        return changed
 
     async def record_rejected_variables(
         self, station_pk: int, rejected: list[dict[str, Any]]

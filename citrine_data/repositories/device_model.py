@@ -1,4 +1,5 @@
-"""The device model: components, variables, attributes, characteristics, and reports.
+"""The device model: components, variables, attributes and characteristics, one at a time
+and as read back (writes in bulk: ``device_model_batch``; reports: ``report``).
 
 ``None`` for a component's instance, EVSE or connector is stored as the sentinel ``''``/``0``
 (see ``models/device_model.py``); callers pass and get ``None``-free keys through
@@ -9,22 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
 
 from citrine_data.base import utc_now
 from citrine_data.errors import translate_errors
 from citrine_data.models.device_model import (
     Component,
-    Report,
     Variable,
     VariableAttribute,
     VariableCharacteristics,
 )
-from citrine_data.repositories.base import Repository
+from citrine_data.repositories.base import DEFAULT_LIMIT, Page, Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +34,54 @@ class ComponentKey:
     evse_id: int | None = None
     connector_id: int | None = None
 
+    def stored(self) -> tuple[str, str, int, int]:
+        """The key as stored: sentinels for the absent parts."""
+        return (self.name, self.instance or "", self.evse_id or 0, self.connector_id or 0)
+
+    @classmethod
+    def from_stored(cls, name: str, instance: str, evse_id: int, connector_id: int) -> ComponentKey:
+        return cls(name, instance or None, evse_id or None, connector_id or None)
+
 
 @dataclass(frozen=True, slots=True)
 class VariableKey:
     name: str
     instance: str | None = None
+
+    def stored(self) -> tuple[str, str]:
+        return (self.name, self.instance or "")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentFilter:
+    """Which components of a station to read; an absent part matches any value."""
+
+    name: str | None = None
+    instance: str | None = None
+    evse_id: int | None = None
+    connector_id: int | None = None
+    variable: str | None = None
+    variable_instance: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.name is not None:
+            found.append(Component.name == self.name)
+        if self.instance is not None:
+            found.append(Component.instance == self.instance)
+        if self.evse_id is not None:
+            found.append(Component.evse_id == self.evse_id)
+        if self.connector_id is not None:
+            found.append(Component.connector_id == self.connector_id)
+        return found
+
+    def variable_conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.variable is not None:
+            found.append(Variable.name == self.variable)
+        if self.variable_instance is not None:
+            found.append(Variable.instance == self.variable_instance)
+        return found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,38 +186,62 @@ class DeviceModelRepository(Repository):
         )
         return await self._get_all(statement)
 
-    async def start_report(
-        self, station_pk: int, request_id: int, *, report_base: str | None, requested_at: datetime
-    ) -> Report:
-        """``Conflict`` if the station already has a report with this request id."""
-        report = Report(
-            station_pk=station_pk,
-            request_id=request_id,
-            report_base=report_base,
-            requested_at=requested_at,
-            status="requested",
-            parts_received=0,
+    async def page_components(
+        self,
+        station_pk: int,
+        which: ComponentFilter | None = None,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> Page[Component]:
+        """Components with their variables (only those ``which`` names), attributes and
+        characteristics, one page of components at a time."""
+        which = which or ComponentFilter()
+        statement = select(Component).where(Component.station_pk == station_pk, *which.conditions())
+        variables = which.variable_conditions()
+        if variables:
+            statement = statement.where(
+                Component.variables.any(*variables)  # only components holding such a variable
+            )
+        loader = selectinload(
+            Component.variables.and_(*variables) if variables else Component.variables
         )
-        return await self._add(report)
+        statement = (
+            statement.options(
+                loader.selectinload(Variable.attributes),
+                loader.selectinload(Variable.characteristics),
+            )
+            .order_by(Component.name, Component.instance, Component.evse_id, Component.connector_id)
+            # a filtered collection must not be mistaken for (or kept as) the whole one
+            .execution_options(populate_existing=True)
+        )
+        return await self._paginate(statement, limit=limit, offset=offset)
 
-    async def get_report(self, station_pk: int, request_id: int) -> Report | None:
-        statement = select(Report).where(
-            Report.station_pk == station_pk, Report.request_id == request_id
+    async def actual_values(
+        self, station_pk: int, component: ComponentKey, variables: Sequence[VariableKey]
+    ) -> dict[VariableKey, str | None]:
+        """The Actual values of some variables of one component, in one query; a variable
+        the device model does not hold is absent from the answer."""
+        if not variables:
+            return {}
+        name, instance, evse_id, connector_id = component.stored()
+        statement = (
+            select(Variable.name, Variable.instance, VariableAttribute.value)
+            .join(Component, Variable.component_pk == Component.id)
+            .join(VariableAttribute, VariableAttribute.variable_pk == Variable.id)
+            .where(
+                Component.station_pk == station_pk,
+                Component.name == name,
+                Component.instance == instance,
+                Component.evse_id == evse_id,
+                Component.connector_id == connector_id,
+                VariableAttribute.type == "Actual",
+                tuple_(Variable.name, Variable.instance).in_([v.stored() for v in variables]),
+            )
         )
-        return await self._get_one_or_none(statement)
-
-    async def record_report_part(
-        self, report: Report, *, seq_no: int, to_be_continued: bool, at: datetime
-    ) -> None:
-        """Note a NotifyReport part; the report completes with the last part (tbc false)."""
-        report.parts_received += 1
-        report.last_seq_no = (
-            seq_no if report.last_seq_no is None else max(seq_no, report.last_seq_no)
-        )
-        if not to_be_continued:
-            report.status = "complete"
-            report.completed_at = at
-        await self._flush()
+        with translate_errors():
+            rows = (await self.session.execute(statement)).all()
+        return {VariableKey(row[0], row[1] or None): row[2] for row in rows}
 
     async def ensure_variables(
         self, station_pk: int, keys: Sequence[tuple[ComponentKey, VariableKey]]

@@ -19,7 +19,7 @@ from cryptography import x509
 
 from citrine_base.config import CertificatesConfig
 from citrine_base.interfaces.cache import Cache
-from citrine_base.interfaces.storage import FileStorage
+from citrine_base.interfaces.storage import FileNotFound, FileStorage
 from citrine_data import SessionFactory, unit_of_work
 from citrine_data.models import Certificate
 from citrine_data.repositories import CertificateRepository
@@ -117,7 +117,15 @@ class AuthorityStore:
     async def _from_row(self, row: Certificate) -> CertificateAuthority:
         if not row.private_key_ref or not row.private_key_ref.startswith("storage:"):
             raise CertificateProblem(f"The stored CA {row.serial_number} has no usable key")
-        key_pem = await self._storage.read(row.private_key_ref.removeprefix("storage:"))
+        key = row.private_key_ref.removeprefix("storage:")
+        try:
+            key_pem = await self._storage.read(key)
+        except FileNotFound:
+            # Every process of a cluster must share one file store (S3, or one volume).
+            raise CertificateProblem(
+                f"The CA {row.serial_number} is in the database but its key {key} is not in "
+                "the file storage: do all processes use the same storage?"
+            ) from None
         return CertificateAuthority(load_chain(row.pem), load_private_key(key_pem, self._password))
 
     async def _generate(self) -> CertificateAuthority:

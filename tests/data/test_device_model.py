@@ -17,6 +17,7 @@ from citrine_data.repositories.device_model import (
     VariableKey,
 )
 from citrine_data.repositories.monitoring import EventRecordData, MonitoringRepository
+from citrine_data.repositories.report import ReportRepository
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 
@@ -71,17 +72,41 @@ class TestReports:
     async def test_parts_until_complete(
         self, session: AsyncSession, station: ChargingStation
     ) -> None:
-        repository = DeviceModelRepository(session)
-        report = await repository.start_report(
-            station.id, 7, report_base="FullInventory", requested_at=T0
-        )
+        repository = ReportRepository(session)
+        report = await repository.start(station.id, 7, report_base="FullInventory", requested_at=T0)
         with pytest.raises(Conflict):
-            await repository.start_report(station.id, 7, report_base=None, requested_at=T0)
-        await repository.record_report_part(report, seq_no=0, to_be_continued=True, at=T0)
-        await repository.record_report_part(report, seq_no=1, to_be_continued=False, at=T0)
-        loaded = await repository.get_report(station.id, 7)
+            await repository.start(station.id, 7, report_base=None, requested_at=T0)
+        assert await repository.record_part(report, seq_no=0, to_be_continued=True, items=3, at=T0)
+        assert not await repository.record_part(
+            report, seq_no=0, to_be_continued=True, items=3, at=T0
+        )  # a repeated part counts once
+        assert report.completed_at is None
+        assert await repository.record_part(report, seq_no=1, to_be_continued=False, items=2, at=T0)
+        assert await repository.set_status(station.id, 7, "Accepted")
+        session.expunge_all()
+        loaded = await repository.get(station.id, 7)
         assert loaded is not None
-        assert (loaded.status, loaded.parts_received, loaded.last_seq_no) == ("complete", 2, 1)
+        assert (loaded.status, loaded.parts_received, loaded.items_received) == (
+            "Accepted",
+            2,
+            5,
+        )
+        assert (loaded.last_seq_no, loaded.final_seq_no, loaded.completed_at) == (1, 1, T0)
+
+    async def test_last_part_first_completes_when_the_rest_arrived(
+        self, session: AsyncSession, station: ChargingStation
+    ) -> None:
+        repository = ReportRepository(session)
+        report = await repository.get_or_start(station.id, 9, T0)
+        assert report.status == "unsolicited"
+        await repository.record_part(report, seq_no=1, to_be_continued=False, items=1, at=T0)
+        assert report.completed_at is None
+        await repository.record_part(report, seq_no=0, to_be_continued=True, items=1, at=T0)
+        assert report.completed_at == T0
+        again = await repository.get_or_start(station.id, 9, T0)
+        assert again.id == report.id
+        page = await repository.list(station.id)
+        assert [r.request_id for r in page.items] == [9]
 
 
 class TestMonitoring:

@@ -1,0 +1,3 @@
+from citrine_modules.reporting.module import ReportingModule
+
+__all__ = ["ReportingModule"]
