@@ -40,8 +40,6 @@ import tempfile
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 from array import array
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
@@ -57,6 +55,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.protocol import State
 from websockets.typing import Subprotocol
+
+from bench.cluster import health
+from bench.targets import BenchCluster, start_bench_cluster
 
 if TYPE_CHECKING:
     from multiprocessing.context import SpawnProcess
@@ -107,7 +108,7 @@ class WorkerConfig:
     worker_id: int
     stations: int  # total over all workers (for the ramp schedule)
     indices: tuple[int, ...]  # global station indices run by this worker
-    port: int
+    ports: tuple[int, ...]  # station i connects to ports[i % len(ports)]
     rate: float
     status_ratio: float
     ramp: float
@@ -119,6 +120,8 @@ class WorkerConfig:
     use_uvloop: bool
     phase_timeout: float  # bound on every wait for the parent
     gc_freeze: bool
+    storm: bool = False  # reconnect after a refused handshake; boot again after Pending
+    boot_timeout: float = 120.0  # bound on the boot phase
 
 
 class StationClosed(Exception):
@@ -142,7 +145,7 @@ class WorkerState:
     def __init__(self, cfg: WorkerConfig) -> None:
         self.cfg = cfg
         self.rng = random.Random(cfg.seed * 7919 + cfg.worker_id)
-        self.url_base = f"ws://{HOST}:{cfg.port}/ocpp/"
+        self.url_bases = [f"ws://{HOST}:{port}/ocpp/" for port in cfg.ports]
         self.start_at = 0.0
         self.steady_end = math.inf
         self.closing = False
@@ -157,6 +160,9 @@ class WorkerState:
         self.connect_failures: Counter[str] = Counter()
         self.disconnects: Counter[str] = Counter()
         self.boot_status: Counter[str] = Counter()
+        self.pending_answers = 0  # Pending boots answered (storm mode boots again after them)
+        self.refused_handshakes: Counter[str] = Counter()  # retried in storm mode
+        self.boot_retries: Counter[str] = Counter()  # boots not answered, sent again (storm)
         self.server_calls: Counter[str] = Counter()
         self.late_answers = 0
         self.bad_frames = 0
@@ -317,25 +323,16 @@ def boot_outcome(frame: list[Any] | None) -> str:
     if frame[0] == CALLERROR:
         return f"CALLERROR {frame[2] if len(frame) > 2 else '?'}"
     payload = frame[2] if isinstance(frame[2], dict) else {}
-    return str(payload.get("status", "?"))
+    status = str(payload.get("status", "?"))
+    return f"Pending {payload.get('interval', 0)}" if status == "Pending" else status
 
 
 async def run_station(state: WorkerState, index: int, connect_at: float) -> None:
     cfg = state.cfg
     station = Station(index)
     await asyncio.sleep(max(0.0, connect_at - time.monotonic()))
-    try:
-        ws = await connect(
-            state.url_base + f"{cfg.id_prefix}-{index:05d}",
-            subprotocols=[SUBPROTOCOL],
-            compression="deflate" if cfg.compression else None,
-            open_timeout=cfg.open_timeout,
-            ping_interval=None,  # the server pings; the library answers
-            close_timeout=5,
-            max_queue=4,
-        )
-    except Exception as exc:
-        state.connect_failures[describe(exc)] += 1
+    ws = await open_station(state, index)
+    if ws is None:
         state.boot_finished()
         return
     station.ws = ws
@@ -353,6 +350,21 @@ async def run_station(state: WorkerState, index: int, connect_at: float) -> None
         },
     }
     outcome = boot_outcome(await call(state, station, BOOT, boot))
+    while cfg.storm and outcome != "Accepted" and ws.state is State.OPEN:
+        if outcome.startswith("Pending "):
+            # B02: a Pending station boots again after the interval it was given.
+            state.pending_answers += 1
+            await asyncio.sleep(float(outcome.split(" ", 1)[1]))
+        elif outcome in ("no answer",) or outcome.startswith("CALLERROR"):
+            # Not answered: the station tries again after a back-off of its own.
+            state.boot_retries[outcome] += 1
+            await asyncio.sleep(state.rng.uniform(10.0, 30.0))
+        else:
+            break  # Rejected
+        if ws.state is not State.OPEN:
+            break
+        outcome = boot_outcome(await call(state, station, BOOT, boot))
+    outcome = outcome.split(" ", 1)[0]
     state.boot_status[outcome] += 1
     if outcome == "Accepted":
         state.last_booted = max(state.last_booted, time.monotonic() - state.start_at)
@@ -381,6 +393,36 @@ async def run_station(state: WorkerState, index: int, connect_at: float) -> None
         else:
             await call(state, station, HEARTBEAT, {})
         next_at = max(next_at + period * rng.uniform(0.9, 1.1), time.monotonic())
+
+
+async def open_station(state: WorkerState, index: int) -> ClientConnection | None:
+    """Connect station ``index``; in storm mode a refused handshake (HTTP 503, a timeout) is
+    tried again after a randomized back-off, as a real station's reconnect timer would."""
+    cfg = state.cfg
+    url = state.url_bases[index % len(state.url_bases)] + f"{cfg.id_prefix}-{index:05d}"
+    backoff = 1.0
+    while True:
+        try:
+            return await connect(
+                url,
+                subprotocols=[SUBPROTOCOL],
+                compression="deflate" if cfg.compression else None,
+                open_timeout=cfg.open_timeout,
+                ping_interval=None,  # the server pings; the library answers
+                close_timeout=5,
+                max_queue=4,
+            )
+        except Exception as exc:
+            if not cfg.storm or state.closing:
+                state.connect_failures[describe(exc)] += 1
+                return None
+            state.refused_handshakes[describe(exc)] += 1
+            retry_after = backoff
+            if isinstance(exc, InvalidStatus):
+                header = exc.response.headers.get("Retry-After")
+                retry_after = float(header) if header and header.isdigit() else backoff
+            await asyncio.sleep(state.rng.uniform(retry_after, retry_after * 2))
+            backoff = min(backoff * 2, 30.0)
 
 
 async def wait_shared(read: Callable[[], bool], timeout: float, what: str) -> None:
@@ -414,7 +456,7 @@ async def worker_main(
         for i in cfg.indices
     ]
     try:
-        async with asyncio.timeout(cfg.ramp + cfg.open_timeout + cfg.call_timeout + 30):
+        async with asyncio.timeout(cfg.boot_timeout):
             await state.boot_phase_over.wait()
     except TimeoutError:
         pass  # reported as missing boots
@@ -428,6 +470,9 @@ async def worker_main(
                 "last_booted": state.last_booted,
                 "boot_status": dict(state.boot_status),
                 "boot_unfinished": state.boot_pending,
+                "pending_answers": state.pending_answers,
+                "refused_handshakes": dict(state.refused_handshakes),
+                "boot_retries": dict(state.boot_retries),
             },
         )
     )
@@ -525,18 +570,21 @@ def free_port() -> int:
 
 
 def get_health(port: int, timeout: float = 5.0) -> dict[str, Any] | None:
-    url = f"http://{HOST}:{port}/health"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            body: dict[str, Any] = json.loads(response.read())
-            return body
-    except urllib.error.HTTPError as exc:  # 503 degraded still carries the body
-        with contextlib.suppress(ValueError):
-            degraded: dict[str, Any] = json.loads(exc.read())
-            return degraded
+    return health(port, timeout)
+
+
+def combined_health(ports: Sequence[int]) -> dict[str, Any] | None:
+    """``/health`` of every target, stations and admission counters added up."""
+    bodies = [get_health(port) for port in ports]
+    if any(body is None for body in bodies):
         return None
-    except (OSError, ValueError):
-        return None
+    total: dict[str, Any] = {"connectedStations": 0, "admission": Counter()}
+    for body in bodies:
+        assert body is not None
+        total["connectedStations"] += body.get("connectedStations", 0)
+        total["admission"].update(body.get("admission", {}))
+    total["admission"] = dict(total["admission"])
+    return total
 
 
 def progress(text: str) -> None:
@@ -546,23 +594,23 @@ def progress(text: str) -> None:
 class ProcessSampler:
     """RSS (peak, sampled every second) and CPU time of the server process and its children."""
 
-    def __init__(self, pid: int | None) -> None:
-        self.process: psutil.Process | None = None
-        if pid is not None:
+    def __init__(self, pids: Sequence[int]) -> None:
+        self.processes: list[psutil.Process] = []
+        for pid in pids:
             with contextlib.suppress(psutil.Error):
-                self.process = psutil.Process(pid)
+                self.processes.append(psutil.Process(pid))
+        self.process = self.processes[0] if self.processes else None
         self.peak_rss = 0
         self.last_cpu: float | None = None  # kept for when the process is gone
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
     def _tree(self) -> list[psutil.Process]:
-        if self.process is None:
-            return []
-        try:
-            return [self.process, *self.process.children(recursive=True)]
-        except psutil.Error:
-            return []
+        tree: list[psutil.Process] = []
+        for process in self.processes:
+            with contextlib.suppress(psutil.Error):
+                tree += [process, *process.children(recursive=True)]
+        return tree
 
     def alive(self) -> bool:
         if self.process is None:
@@ -758,6 +806,7 @@ class Timeline:
     system_busy_steady: float | None = None
     server_alive_end: bool | None = None
     health_end: dict[str, Any] | None = None
+    ports: tuple[int, ...] = ()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -767,10 +816,18 @@ def run(args: argparse.Namespace) -> int:
     ramp: float = args.ramp if args.ramp is not None else stations / 500
     port: int = args.port or (8080 if args.no_server else free_port())
     server: ServerHandle | None = None
-    if not args.no_server:
+    cluster: BenchCluster | None = None
+    ports = [int(p) for p in args.ports.split(",")] if args.ports else [port]
+    if args.cluster:
+        progress(f"starting a cluster of {args.cluster} servers and {args.cluster_workers} workers")
+        cluster = start_bench_cluster(args)
+        ports = [member.port for member in cluster.serving]
+        port = ports[0]
+    elif not args.no_server:
         server = start_server(args, port)
-    server_pid = server.process.pid if server else args.server_pid
-    sampler = ProcessSampler(server_pid)
+    pids = cluster.pids if cluster else [server.process.pid] if server else args.server_pid or []
+    server_pid = pids[0] if pids else None
+    sampler = ProcessSampler(pids)
     context = multiprocessing.get_context("spawn")
     queue: Queue[Message] = context.Queue()
     start_at = context.Value("d", 0.0)
@@ -780,13 +837,15 @@ def run(args: argparse.Namespace) -> int:
     results: dict[int, Any] = {}
     booted: dict[int, Any] = {}
     drained: dict[int, Any] = {}
-    timeline = Timeline()
+    timeline = Timeline(ports=tuple(ports))
     aborted: str | None = None
     server_exit: tuple[int | None, float] | None = None
-    phase_timeout = ramp + args.open_timeout + args.call_timeout + args.duration + 120
+    boot_timeout = args.boot_timeout or ramp + args.open_timeout + args.call_timeout + 30
+    phase_timeout = boot_timeout + args.duration + 150
     try:
-        health = wait_for_health(port, server, args.server_timeout)
-        progress(f"server ready on port {port}: {health}")
+        for each in ports:
+            health = wait_for_health(each, server, args.server_timeout)
+            progress(f"server ready on port {each}: {health}")
         sampler.start()
         timeline.server_rss["idle"] = sampler.rss()
         timeline.server_cpu["ready"] = sampler.cpu()
@@ -795,7 +854,7 @@ def run(args: argparse.Namespace) -> int:
                 worker_id=wid,
                 stations=stations,
                 indices=tuple(range(wid, stations, workers)),
-                port=port,
+                ports=tuple(ports),
                 rate=args.rate,
                 status_ratio=args.status_ratio,
                 ramp=ramp,
@@ -807,6 +866,8 @@ def run(args: argparse.Namespace) -> int:
                 use_uvloop=not args.no_uvloop,
                 phase_timeout=phase_timeout,
                 gc_freeze=not args.no_gc_freeze,
+                storm=args.storm,
+                boot_timeout=boot_timeout,
             )
             process = context.Process(
                 target=worker_entry,
@@ -821,7 +882,7 @@ def run(args: argparse.Namespace) -> int:
         start_at.value = timeline.start_at
         progress(f"{workers} workers ready; connecting {stations} stations over {ramp:.1f} s")
 
-        booted = mailbox.wait("booted", ramp + args.open_timeout + args.call_timeout + 60)
+        booted = mailbox.wait("booted", boot_timeout + 30)
         timeline.steady_start = time.monotonic()
         timeline.steady_end = timeline.steady_start + args.duration
         steady_end.value = timeline.steady_end
@@ -841,7 +902,7 @@ def run(args: argparse.Namespace) -> int:
         cores = psutil.cpu_count() or 1
         timeline.system_busy_steady = busy / (args.duration * cores) * 100
         drained = mailbox.wait("drained", args.call_timeout + 30)
-        timeline.health_end = get_health(port)
+        timeline.health_end = combined_health(ports)
         timeline.server_alive_end = sampler.alive() if server_pid is not None else None
         timeline.server_rss["end"] = sampler.rss()
         timeline.server_cpu["end"] = sampler.cpu()
@@ -862,6 +923,8 @@ def run(args: argparse.Namespace) -> int:
         if server is not None:
             server_exit = stop_server(server)
             progress(f"server exited with code {server_exit[0]} after {server_exit[1]:.1f} s")
+        if cluster is not None:
+            cluster.stop()
     if aborted is not None and not results:
         if server is not None:
             progress(f"server log tail:\n{server.log_tail()}")
@@ -957,6 +1020,7 @@ def build_report(
             "workers": workers,
             "compression": args.compression,
             "port": port,
+            "ports": list(timeline.ports),
             "server_pid": server_pid,
             "nofile_limit": nofile,
         },
@@ -976,6 +1040,10 @@ def build_report(
             "outcomes": boot_status,
             "unfinished": sum(body["boot_unfinished"] for body in booted.values()),
             "all_booted_after_s": max((b["last_booted"] for b in booted.values()), default=None),
+            "pending_answers": sum(b.get("pending_answers", 0) for b in booted.values()),
+            "refused_handshakes": merge_counters(booted, "refused_handshakes"),
+            "boot_retries": merge_counters(booted, "boot_retries"),
+            "server_admission": (timeline.health_end or {}).get("admission"),
             "boot_phase_s": window_start,
             "latency_ms": percentiles(boot_latency),
         },
@@ -1098,6 +1166,10 @@ def print_report(r: dict[str, Any]) -> None:
         f"boot time               all connected {_num(conn['all_connected_after_s'], ' s', 2)}, "
         f"all booted {_num(boot['all_booted_after_s'], ' s', 2)} after the ramp began "
         f"(boot phase {_num(boot['boot_phase_s'], ' s', 2)})",
+        f"  storm                 {boot['pending_answers']} Pending answers booted again; "
+        f"refused handshakes retried: {_counts(boot['refused_handshakes'])}; "
+        f"unanswered boots sent again: {_counts(boot['boot_retries'])}; "
+        f"server admission counters {boot['server_admission']}",
         f"  boot latency ms       p50 {_ms(boot['latency_ms']['p50'])}  "
         f"p95 {_ms(boot['latency_ms']['p95'])}  p99 {_ms(boot['latency_ms']['p99'])}  "
         f"max {_ms(boot['latency_ms']['max'])}",
@@ -1166,7 +1238,37 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--port", type=int, help="server port (default: a free one; 8080 with --no-server)"
     )
     parser.add_argument("--no-server", action="store_true", help="target a server already running")
-    parser.add_argument("--server-pid", type=int, help="with --no-server: pid to sample RSS/CPU")
+    parser.add_argument(
+        "--ports", help="with --no-server: comma-separated ports, station i uses port i mod n"
+    )
+    parser.add_argument(
+        "--server-pid", type=int, action="append", help="with --no-server: pid(s) to sample"
+    )
+    parser.add_argument(
+        "--cluster",
+        type=int,
+        default=0,
+        help="start N citrine serve processes on PostgreSQL, Redis and RabbitMQ instead",
+    )
+    parser.add_argument("--cluster-workers", type=int, default=0, help="and M citrine workers")
+    parser.add_argument("--database-url", help="--cluster: PostgreSQL server (a new database)")
+    parser.add_argument("--redis-url", help="--cluster: Redis (default 127.0.0.1)")
+    parser.add_argument("--amqp-url", help="--cluster: RabbitMQ (default 127.0.0.1)")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="--cluster: a CITRINE_* setting for every process (repeatable)",
+    )
+    parser.add_argument(
+        "--boot-timeout", type=float, help="seconds the boot phase may take (default: ramp + 90)"
+    )
+    parser.add_argument(
+        "--storm",
+        action="store_true",
+        help="stations retry refused handshakes with back-off and boot again after Pending",
+    )
     parser.add_argument("--server-cmd", help="server command; {port} and {host} are substituted")
     parser.add_argument("--server-cwd", help="server working directory (default: a fresh temp dir)")
     parser.add_argument(

@@ -219,6 +219,74 @@ class WebhookConfig(BaseModel):
     )
 
 
+class ClusterConfig(BaseModel):
+    """How this process finds the others (only matters with Redis and RabbitMQ)."""
+
+    exchange: str = Field(
+        default="citrine",
+        min_length=1,
+        description="RabbitMQ exchange, and prefix of every queue: one per cluster",
+    )
+    key_prefix: str = Field(default="citrine:", description="Prefix of every Redis key")
+    presence_ttl: float = Field(
+        default=90.0,
+        ge=3,
+        description="Seconds a station's presence lives unless refreshed (a third of it); "
+        "how long commands to the stations of a killed process fail as offline",
+    )
+    startup_timeout: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds to keep retrying (with back-off) Redis and RabbitMQ at start-up",
+    )
+
+
+class AdmissionConfig(BaseModel):
+    """Flow control for reconnect storms (``citrine_util.admission``)."""
+
+    boot_rate: float = Field(
+        default=0.0,
+        ge=0,
+        description="BootNotifications per second the whole cluster accepts, when its capacity "
+        "is known; over it a boot is answered Pending with the time of a reserved slot. "
+        "0 (default): no fixed rate, only the adaptive boot_queue_seconds gate",
+    )
+    boot_burst: int = Field(
+        default=200, ge=1, description="Boots accepted at once before the rate applies"
+    )
+    boot_queue_seconds: float = Field(
+        default=15.0,
+        ge=0,
+        description="Adaptive gate: a boot is admitted while the boots already waiting in this "
+        "process would be answered within this many seconds at the rate boots are answered "
+        "now; beyond it, Pending for about that long. Below a station's message timeout "
+        "(30 s is usual); 0 turns the gate off",
+    )
+    max_boots_in_flight: int = Field(
+        default=0,
+        ge=0,
+        description="A hard cap on boots of this process waiting for their module's answer "
+        "(beyond it, Pending); 0: no cap (boot_queue_seconds adapts instead)",
+    )
+    max_boot_wait: int = Field(
+        default=3600, ge=1, description="Longest interval given to a throttled boot (s)"
+    )
+    handshake_concurrency: int = Field(
+        default=64, ge=1, description="Station handshakes registered at once per process"
+    )
+    handshake_backlog: int = Field(
+        default=2000,
+        ge=0,
+        description="Handshakes waiting for a slot per process; beyond it HTTP 503",
+    )
+    handshake_wait: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a handshake may wait for a slot before HTTP 503 (stations give "
+        "up on a handshake after some seconds: registering a socket that is gone is waste)",
+    )
+
+
 class LogConfig(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "console"] = "json"
@@ -318,6 +386,8 @@ class SystemConfig(BaseSettings):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     redis_url: str | None = None
     amqp_url: str | None = None
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    admission: AdmissionConfig = Field(default_factory=AdmissionConfig)
     log: LogConfig = Field(default_factory=LogConfig)
     stations: StationsConfig = Field(default_factory=StationsConfig)
     message_log: MessageLogConfig = Field(default_factory=MessageLogConfig)

@@ -88,7 +88,7 @@ class ClusterJob:
         self._instance_id = instance_id
 
     def runner(
-        self, interval: float, job: Callable[[], Awaitable[None]], name: str
+        self, interval: float, job: Callable[[], Awaitable[object]], name: str
     ) -> Callable[[], Awaitable[None]]:
         async def run_if_elected() -> None:
             if await self._cache.set_if_absent(f"job:{name}", self._instance_id, interval * 0.9):

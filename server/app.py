@@ -54,6 +54,7 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
             "instanceId": config.instance_id,
             "checks": checks,
             "connectedStations": len(runtime.router.registry) if runtime.router else 0,
+            "admission": runtime.admission_counts(),
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from citrine_base.decorators import HANDLER_ATTRIBUTE
+from citrine_base.ocpp.registry import ActionSpec
 from citrine_modules.certificates import CertificatesModule
 from citrine_modules.configuration import ConfigurationModule
 from citrine_modules.deps import CsmsModule
@@ -47,3 +51,15 @@ def select_modules(names: list[str] | None) -> list[type[CsmsModule]]:
     if unknown:
         raise UnknownModule(f"Unknown module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
     return [MODULES[name] for name in names]
+
+
+def handled_actions(actions: Mapping[str, ActionSpec]) -> frozenset[str]:
+    """The station actions some module of the catalogue handles, whether it runs in this
+    process or in a worker (read from the classes: no module is built)."""
+    handled: set[str] = set()
+    for module in MODULES.values():
+        for name in dir(module):
+            action = getattr(getattr(module, name), HANDLER_ATTRIBUTE, None)
+            if isinstance(action, str) and action in actions:
+                handled.add(action)
+    return frozenset(handled)

@@ -1,7 +1,13 @@
 """``citrine``: the command line entry point.
 
-citrine serve [--host H] [--port P] [--config FILE] [--modules a,b]
+citrine serve [--host H] [--port P] [--config FILE] [--modules a,b | --router-only]
+citrine worker [--host H] [--port P] [--config FILE] [--modules a,b]
 citrine migrate [--config FILE] [--to REVISION | --downgrade REVISION]
+
+``serve`` runs the station websockets (the router) and, unless ``--router-only``, modules;
+``worker`` runs modules only: it consumes their queues from RabbitMQ and answers REST and
+``/health`` on its port, but accepts no station. Both need Redis and RabbitMQ to be part of a
+cluster (``CITRINE_REDIS_URL``, ``CITRINE_AMQP_URL``).
 """
 
 from __future__ import annotations
@@ -23,10 +29,21 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citrine", description="OCPP 2.0.1 CSMS")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server (REST + station websockets)")
-    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to bind (default 8080)")
-    serve.add_argument("--config", help="settings file (TOML or JSON)")
-    serve.add_argument("--modules", help="comma-separated modules to run (default: all)")
+    worker = commands.add_parser(
+        "worker", help="run modules without station websockets (REST and /health only)"
+    )
+    for command in (serve, worker):
+        command.add_argument("--host", help="address to bind (default 127.0.0.1)")
+        command.add_argument("--port", type=int, help="port to bind (default 8080)")
+        command.add_argument("--config", help="settings file (TOML or JSON)")
+    which = serve.add_mutually_exclusive_group()
+    which.add_argument("--modules", help="comma-separated modules to run (default: all)")
+    which.add_argument(
+        "--router-only",
+        action="store_true",
+        help="run no module: only the station websockets (modules run in workers)",
+    )
+    worker.add_argument("--modules", help="comma-separated modules to run (default: all)")
     migrate_cmd = commands.add_parser(
         "migrate", help="bring the database schema to the code's revision (or another)"
     )
@@ -43,6 +60,8 @@ def load_config(args: argparse.Namespace) -> SystemConfig:
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
+    if getattr(args, "router_only", False):
+        overrides["modules"] = []
     return SystemConfig.load(args.config, **overrides)
 
 
@@ -53,10 +72,10 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def uvicorn_config(config: SystemConfig) -> uvicorn.Config:
+def uvicorn_config(config: SystemConfig, *, with_router: bool = True) -> uvicorn.Config:
     ocpp = config.ocpp
     return uvicorn.Config(
-        create_app(config),
+        create_app(config, with_router=with_router),
         host=config.host,
         port=config.port,
         ws="websockets-sansio",
@@ -71,10 +90,10 @@ def uvicorn_config(config: SystemConfig) -> uvicorn.Config:
     )
 
 
-def serve(config: SystemConfig) -> None:
+def serve(config: SystemConfig, *, with_router: bool = True) -> None:
     configure_logging(config.log)
     raise_file_limit()
-    uvicorn.Server(uvicorn_config(config)).run()
+    uvicorn.Server(uvicorn_config(config, with_router=with_router)).run()
 
 
 def run_migrations(config: SystemConfig, upgrade_to: str, downgrade_to: str | None) -> None:
@@ -90,5 +109,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         serve(load_config(args))
+    elif args.command == "worker":
+        serve(load_config(args), with_router=False)
     elif args.command == "migrate":
         run_migrations(load_config(args), args.to, args.downgrade)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import structlog
 
 from citrine_base.config import SystemConfig
 from citrine_base.decorators import collect_handlers, collect_result_handlers, merge_handlers
-from citrine_base.interfaces.broker import Broker
-from citrine_base.interfaces.cache import Cache
+from citrine_base.interfaces.broker import Broker, BrokerError
+from citrine_base.interfaces.cache import Cache, CacheError
 from citrine_base.interfaces.module import MessageObserver
 from citrine_base.interfaces.storage import FileStorage
 from citrine_base.ocpp.v201 import ACTIONS
@@ -27,13 +29,16 @@ from citrine_util.cache import MemoryCache
 from citrine_util.commands import BrokerCommandSender
 from citrine_util.handler_runner import HandlerRunner, ResultRunner
 from citrine_util.message_log import MessageLogWriter
+from citrine_util.presence_sweep import PresenceSweep
 from citrine_util.tasks import ClusterJob, TaskSupervisor
 from server.auth import build_authenticator
-from server.catalogue import select_modules
+from server.catalogue import handled_actions, select_modules
 
 log = structlog.get_logger(__name__)
 
 RETENTION_INTERVAL = 3600.0
+STARTUP_BACKOFF = 0.5
+STARTUP_BACKOFF_MAX = 8.0
 
 
 class SchemaOutdated(Exception):
@@ -44,7 +49,11 @@ def build_cache(config: SystemConfig) -> Cache:
     if config.redis_url:
         from citrine_util.cache.redis import RedisCache
 
-        return RedisCache(config.redis_url)
+        return RedisCache(
+            config.redis_url,
+            key_prefix=config.cluster.key_prefix,
+            client_name=f"citrine:{config.instance_id}",
+        )
     return MemoryCache()
 
 
@@ -52,7 +61,7 @@ def build_broker(config: SystemConfig) -> Broker:
     if config.amqp_url:
         from citrine_util.broker.rabbitmq import RabbitMqBroker
 
-        return RabbitMqBroker(config.amqp_url, config.instance_id)
+        return RabbitMqBroker(config.amqp_url, config.instance_id, config.cluster.exchange)
     return MemoryBroker()
 
 
@@ -65,6 +74,25 @@ def build_storage(config: SystemConfig) -> FileStorage:
     from citrine_util.storage import LocalFileStorage
 
     return LocalFileStorage(config.storage.directory)
+
+
+async def start_with_backoff(
+    name: str, start: Callable[[], Awaitable[None]], timeout: float
+) -> None:
+    """Start a backend, retrying with exponential back-off for up to ``timeout`` seconds: in a
+    cluster the processes may come up before Redis or RabbitMQ does."""
+    deadline = time.monotonic() + timeout
+    delay = STARTUP_BACKOFF
+    while True:
+        try:
+            await start()
+            return
+        except (BrokerError, CacheError) as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("server.backend_unavailable", backend=name, error=str(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, STARTUP_BACKOFF_MAX)
 
 
 class Runtime:
@@ -100,23 +128,36 @@ class Runtime:
             else None
         )
         observers = [module for module in self.modules if isinstance(module, MessageObserver)]
+        # Only a cluster has modules in other processes that may be down for a moment.
+        elsewhere = handled_actions(actions) if config.amqp_url else frozenset()
         self.router = (
-            OcppRouter(self.deps, actions, self.message_log, observers) if with_router else None
+            OcppRouter(
+                self.deps,
+                actions,
+                self.message_log,
+                observers=observers,
+                handled_in_cluster=elsewhere,
+            )
+            if with_router
+            else None
         )
         self.tracker = CommandTracker(commands, self.cache)
+        self.presence_sweep = PresenceSweep(self.cache, self.sessions, config.cluster.presence_ttl)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Runtime]:
         async with AsyncExitStack() as stack:
             stack.push_async_callback(self.engine.dispose)
             await self._prepare_database()
-            await self.cache.start()
+            timeout = self.config.cluster.startup_timeout
+            await start_with_backoff("cache", self.cache.start, timeout)
             stack.push_async_callback(self.cache.stop)
-            await self.broker.start()
+            await start_with_backoff("broker", self.broker.start, timeout)
             stack.push_async_callback(self.broker.stop)
             await self.storage.start()
             stack.push_async_callback(self.storage.stop)
             stack.push_async_callback(self.tasks.stop)
+            self._schedule_cluster_jobs()
             if self.message_log is not None:
                 await self.message_log.start()
                 stack.push_async_callback(self.message_log.stop)
@@ -139,6 +180,13 @@ class Runtime:
             )
             yield self
             log.info("server.stopping", instance_id=self.config.instance_id)
+
+    def _schedule_cluster_jobs(self) -> None:
+        """Periodic work that runs once per interval across the cluster, on any process."""
+        jobs = ClusterJob(self.cache, self.config.instance_id)
+        interval = self.presence_sweep.interval
+        sweep = jobs.runner(interval, self.presence_sweep.run, "presence-sweep")
+        self.tasks.every(interval, sweep, "presence-sweep")
 
     async def _prepare_database(self) -> None:
         url = self.config.database.url
@@ -180,6 +228,16 @@ class Runtime:
                 await self.broker.subscribe(
                     result_topic(action), result_runner, group=f"results.{module.name}"
                 )
+
+    def admission_counts(self) -> dict[str, int]:
+        """What reconnect-storm flow control did in this process since it started."""
+        if self.router is None:
+            return {}
+        return {
+            "bootsThrottled": self.router.boot_throttle.throttled,
+            "handshakesRefused": self.router.handshakes.refused,
+            "handshakesWaiting": self.router.handshakes.waiting,
+        }
 
     async def health(self) -> dict[str, bool]:
         return {

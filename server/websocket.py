@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from citrine_base.interfaces.envelope import StationKey
 from citrine_data import DataError
+from citrine_util.admission import Overloaded
 from citrine_util.networking import ConnectionClosed
 from server.runtime import Runtime
 
@@ -82,6 +83,10 @@ async def station_websocket(websocket: WebSocket) -> None:
     station = StationKey(runtime.config.tenant_id, identity)
     try:
         admission = await router.admit(station)
+    except Overloaded as exc:
+        # Reconnect storm: refuse at once rather than queue; the station backs off and retries.
+        await _refuse(websocket, 503, str(exc), {"Retry-After": str(exc.retry_after)})
+        return
     except DataError as exc:
         log.error("station.admission_failed", station_id=identity, error=exc.message)
         await _refuse(websocket, 503, "The CSMS cannot register stations right now")
@@ -94,8 +99,12 @@ async def station_websocket(websocket: WebSocket) -> None:
     await router.serve(station, StarletteTransport(websocket), admission)
 
 
-async def _refuse(websocket: WebSocket, status: int, reason: str) -> None:
+async def _refuse(
+    websocket: WebSocket, status: int, reason: str, headers: dict[str, str] | None = None
+) -> None:
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(PlainTextResponse(reason, status_code=status))
+        await websocket.send_denial_response(
+            PlainTextResponse(reason, status_code=status, headers=headers)
+        )
     else:
         await websocket.close(1008, reason)

@@ -6,7 +6,9 @@ so a broken CI service never passes as skipped tests.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import socket
 from typing import NoReturn
 from urllib.parse import urlsplit
@@ -54,3 +56,36 @@ def require_rabbitmq() -> str:
 
 def require_postgres() -> str:
     return _require("PostgreSQL", "CITRINE_TEST_DATABASE_URL", DATABASE_URL, 5432)
+
+
+async def close_rabbitmq_connection(name: str, *, missing_ok: bool = False) -> None:
+    """Have RabbitMQ close the connection named ``name``, as a broker restart or a network
+    cut would (only that one: others share the server). Skips without ``rabbitmqctl``."""
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    if rabbitmqctl is None:
+        pytest.skip("rabbitmqctl not on PATH: cannot close a connection from the server side")
+    listing = await asyncio.create_subprocess_exec(
+        rabbitmqctl,
+        "-q",
+        "list_connections",
+        "--no-table-headers",
+        "pid",
+        "client_properties",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await listing.communicate()
+    if listing.returncode != 0:
+        pytest.skip(f"rabbitmqctl unusable: {err.decode().strip()}")
+    pids = [
+        line.split("\t", 1)[0]
+        for line in out.decode().splitlines()
+        if f'{{"connection_name","{name}"}}' in line
+    ]
+    if missing_ok and not pids:
+        return  # reconnecting right now
+    assert len(pids) == 1, out.decode()
+    closing = await asyncio.create_subprocess_exec(
+        rabbitmqctl, "-q", "close_connection", pids[0], "cluster test: connection cut"
+    )
+    assert await closing.wait() == 0

@@ -186,6 +186,45 @@ class ChargingStationRepository(Repository):
             updated += await self._execute_dml(statement, synchronize=False)
         return updated
 
+    async def online_seen_before(
+        self, before: datetime, limit: int, *, after: StationKey | None = None
+    ) -> list[StationKey]:
+        """Stations marked online that sent nothing since ``before`` (a presence sweep's
+        candidates: the process that held them may be gone), in key order, from the first
+        key past ``after`` (keyset paging)."""
+        pair = tuple_(ChargingStation.tenant_id, ChargingStation.station_id)
+        statement = select(ChargingStation.tenant_id, ChargingStation.station_id).where(
+            ChargingStation.is_online.is_(True), ChargingStation.last_seen_at < before
+        )
+        if after is not None:
+            statement = statement.where(pair > tuple_(after.tenant_id, after.station_id))
+        statement = statement.order_by(ChargingStation.tenant_id, ChargingStation.station_id).limit(
+            limit
+        )
+        with translate_errors():
+            rows = (await self.session.execute(statement)).all()
+        return [StationKey(tenant_id, station_id) for tenant_id, station_id in rows]
+
+    async def set_offline_many(self, keys: Iterable[StationKey], *, seen_before: datetime) -> int:
+        """Mark ``keys`` offline unless they were seen since ``seen_before`` (they came
+        back meanwhile); returns how many changed."""
+        ordered = sorted(set(keys))
+        updated = 0
+        pair = tuple_(ChargingStation.tenant_id, ChargingStation.station_id)
+        for start in range(0, len(ordered), SEEN_BATCH):
+            chunk = ordered[start : start + SEEN_BATCH]
+            statement = (
+                update(ChargingStation)
+                .where(
+                    pair.in_([(key.tenant_id, key.station_id) for key in chunk]),
+                    ChargingStation.is_online.is_(True),
+                    ChargingStation.last_seen_at < seen_before,
+                )
+                .values(is_online=False)
+            )
+            updated += await self._execute_dml(statement, synchronize=False)
+        return updated
+
     async def list(
         self,
         tenant_id: str,

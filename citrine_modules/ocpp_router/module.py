@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 import orjson
 import structlog
@@ -21,7 +22,7 @@ from citrine_base.interfaces.envelope import Envelope, EnvelopeKind, Initiator, 
 from citrine_base.interfaces.module import MessageObserver
 from citrine_base.ocpp.model import OcppModel
 from citrine_base.ocpp.registry import ActionSpec
-from citrine_base.ocpp.v201 import Action, messages
+from citrine_base.ocpp.v201 import Action, enums, messages
 from citrine_base.rpc.errors import (
     CallFailed,
     InternalError,
@@ -40,14 +41,15 @@ from citrine_base.topics import (
     EVENTS_TOPIC,
     call_topic,
     command_topic,
-    presence_key,
     result_topic,
 )
 from citrine_data import DataError, unit_of_work
 from citrine_modules.deps import ModuleDeps
 from citrine_modules.ocpp_router.boot_gate import BootGate
 from citrine_modules.ocpp_router.frames import FrameRecorder
+from citrine_modules.ocpp_router.presence import REPLACED, Presence
 from citrine_modules.ocpp_router.service import Admission, PresenceBook, registry_service
+from citrine_util.admission import BootThrottle, HandshakeLimiter
 from citrine_util.commands import local_error_code
 from citrine_util.message_log import MessageLogWriter
 from citrine_util.networking import (
@@ -60,9 +62,6 @@ from citrine_util.networking.connection import CLOSE_GOING_AWAY, CLOSE_NORMAL
 
 log = structlog.get_logger(__name__)
 
-PRESENCE_TTL = 90.0
-"""Seconds a presence entry lives without refresh: a killed instance's stations expire."""
-
 
 class OcppRouter:
     name = "ocpp_router"
@@ -73,9 +72,13 @@ class OcppRouter:
         actions: Mapping[str, ActionSpec],
         message_log: MessageLogWriter | None = None,
         observers: Sequence[MessageObserver] = (),
+        handled_in_cluster: frozenset[str] = frozenset(),
     ) -> None:
         self.deps = deps
         self._observers = tuple(observers)
+        # Actions some module of this CSMS handles, wherever it runs: with no consumer right
+        # now (its worker is restarting) they are a transient InternalError, not NotSupported.
+        self._handled_in_cluster = handled_in_cluster
         self.registry = ConnectionRegistry()
         self.presence = PresenceBook()
         self._actions = actions
@@ -85,14 +88,21 @@ class OcppRouter:
             ocpp.call_timeout, ocpp.command_queue_size, ocpp.inbound_queue_size
         )
         self._instance_id = deps.config.instance_id
+        self.leases = Presence(deps.cache, self._instance_id, deps.config.cluster.presence_ttl)
+        admission = deps.config.admission
+        self.handshakes = HandshakeLimiter(
+            admission.handshake_concurrency, admission.handshake_backlog, admission.handshake_wait
+        )
+        self.boot_throttle = BootThrottle(deps.cache, admission)
         self._gates: dict[StationKey, BootGate] = {}
+        self._throttled: set[StationKey] = set()
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:
         self._subscription = await self.deps.broker.subscribe(
             command_topic(self._instance_id), self._on_command
         )
-        self.deps.tasks.every(PRESENCE_TTL / 3, self._refresh_presence, "presence-refresh")
+        self.deps.tasks.every(self.leases.ttl / 3, self.refresh_presence, "presence-refresh")
         self.deps.tasks.every(
             self.deps.config.stations.last_seen_flush_interval, self.flush_last_seen, "last-seen"
         )
@@ -113,8 +123,11 @@ class OcppRouter:
         return Leniency(config.ignore_unknown_fields, config.drop_null_fields)
 
     async def admit(self, station: StationKey) -> Admission | None:
-        """Decide at the handshake whether ``station`` may connect (None: refuse it)."""
-        async with unit_of_work(self.deps.sessions) as uow:
+        """Decide at the handshake whether ``station`` may connect (None: refuse it).
+
+        Raises ``Overloaded`` when too many handshakes already wait in this process.
+        """
+        async with self.handshakes.turn(), unit_of_work(self.deps.sessions) as uow:
             return await registry_service.admit(
                 uow.session, station, self.deps.config.stations.unknown
             )
@@ -133,18 +146,20 @@ class OcppRouter:
         )
         previous = self.registry.register(connection)
         self._gates[station] = BootGate(admission.registration)
-        if previous is not None:
-            log.info("station.replaced", station_id=station.station_id, tenant_id=station.tenant_id)
-            await previous.close(CLOSE_NORMAL, "Replaced by a new connection")
-        await self.deps.cache.set(presence_key(station), self._instance_id, PRESENCE_TTL)
-        log.info(
-            "station.connected",
-            station_id=station.station_id,
-            tenant_id=station.tenant_id,
-            registration=admission.registration.value,
-        )
-        await self._publish_event(station, CONNECTED)
         try:
+            if previous is not None:
+                log.info("station.replaced", station_id=station.station_id)
+                await previous.close(CLOSE_NORMAL, "Replaced by a new connection")
+            holder = await self.leases.claim(station)
+            if holder is not None and holder != self._instance_id:
+                await self._tell_replaced(station, holder)
+            log.info(
+                "station.connected",
+                station_id=station.station_id,
+                tenant_id=station.tenant_id,
+                registration=admission.registration.value,
+            )
+            await self._publish_event(station, CONNECTED)
             await connection.run()
         finally:
             if self.registry.unregister(connection):
@@ -153,12 +168,7 @@ class OcppRouter:
 
     async def _forget(self, station: StationKey) -> None:
         log.info("station.disconnected", station_id=station.station_id, tenant_id=station.tenant_id)
-        still_ours = True
-        with contextlib.suppress(Exception):
-            still_ours = await self.deps.cache.delete_if_equal(
-                presence_key(station), self._instance_id
-            )
-        if still_ours:  # not already reconnected to another instance
+        if await self.leases.release(station):  # not already reconnected to another instance
             try:
                 async with unit_of_work(self.deps.sessions) as uow:
                     await registry_service.disconnected(uow.session, station)
@@ -182,7 +192,7 @@ class OcppRouter:
             await self.deps.broker.publish(EVENTS_TOPIC, event)
         except BrokerError as exc:
             log.warning(
-                "station.event_lost", station_id=station.station_id, event=name, error=str(exc)
+                "station.event_lost", station_id=station.station_id, name=name, error=str(exc)
             )
 
     async def _dispatch(self, connection: StationConnection, received: CallReceived) -> OcppModel:
@@ -191,6 +201,18 @@ class OcppRouter:
         refusal = gate.refuses_from_station(spec.action) if gate is not None else None
         if refusal is not None:
             raise SecurityError(refusal)
+        if spec.action == Action.BOOT_NOTIFICATION:
+            throttled = await self._throttle_boot(connection.station)
+            if throttled is not None:
+                return throttled
+            with self.boot_throttle.booting():
+                return await self._handled_by_module(connection, received)
+        return await self._handled_by_module(connection, received)
+
+    async def _handled_by_module(
+        self, connection: StationConnection, received: CallReceived
+    ) -> OcppModel:
+        spec = received.spec
         envelope = Envelope(
             kind=EnvelopeKind.CALL,
             station=connection.station,
@@ -206,6 +228,9 @@ class OcppRouter:
                 call_topic(spec.action), envelope, self.deps.config.ocpp.handler_timeout
             )
         except NoConsumer:
+            if spec.action in self._handled_in_cluster:
+                log.error("router.no_module_running", action=spec.action)
+                raise InternalError(f"{spec.action} cannot be handled right now") from None
             raise NotSupported(f"{spec.action} is not supported by this CSMS") from None
         except BrokerTimeout:
             raise InternalError(f"{spec.action} was not handled in time") from None
@@ -232,14 +257,63 @@ class OcppRouter:
         gate = self._gates.get(connection.station)
         if gate is not None:
             gate.booted(response.status.value)
+        if connection.station in self._throttled:
+            # Flow control, not a registration decision: nobody provisions the station now.
+            self._throttled.discard(connection.station)
+            return
         # Published once the answer is on the wire: whoever provisions a Pending station
         # (GetBaseReport, SetVariables) must not reach it before its BootNotificationResponse.
         await self._publish_event(
             connection.station, BOOT_ANSWERED, orjson.dumps(response.to_wire())
         )
 
-    async def _on_command(self, envelope: Envelope) -> Envelope:
+    async def _throttle_boot(self, station: StationKey) -> OcppModel | None:
+        """The boot admission hook: a Pending answer when the cluster is over its boot rate
+        (``citrine_util.admission``), else None and the boot goes to the module as usual."""
+        interval = await self.boot_throttle.pending_interval(station)
+        if interval is None:
+            return None
+        self._throttled.add(station)
+        log.debug("station.boot_throttled", station_id=station.station_id, interval=interval)
+        return messages.BootNotificationResponse(
+            current_time=datetime.now(UTC),
+            interval=interval,
+            status=enums.RegistrationStatusEnum.PENDING,
+        )
+
+    async def _tell_replaced(self, station: StationKey, holder: str) -> None:
+        """Ask instance ``holder`` to close its older socket of ``station``."""
+        notice = Envelope(
+            kind=EnvelopeKind.EVENT,
+            station=station,
+            action=REPLACED,
+            message_id=REPLACED,
+            initiator=Initiator.STATION,
+            origin=self._instance_id,
+        )
+        try:
+            await self.deps.broker.publish(command_topic(holder), notice)
+        except BrokerError as exc:  # the holder's next presence refresh finds out anyway
+            log.warning(
+                "station.replace_notice_lost", station_id=station.station_id, error=str(exc)
+            )
+
+    async def _drop_replaced(self, station: StationKey) -> None:
+        connection = self.registry.get(station)
+        if connection is None:
+            return
+        # Back here since the notice was sent: the connection we hold is the newest.
+        if await self.leases.holder(station) == self._instance_id:
+            return
+        log.info("station.replaced_elsewhere", station_id=station.station_id)
+        await connection.close(CLOSE_NORMAL, "Replaced by a connection to another server")
+
+    async def _on_command(self, envelope: Envelope) -> Envelope | None:
         """A CSMS CALL for a station held here: send it and answer with the outcome."""
+        if envelope.kind is EnvelopeKind.EVENT:
+            if envelope.action == REPLACED:
+                await self._drop_replaced(envelope.station)
+            return None
         spec = self._actions[envelope.action]
         connection = self.registry.get(envelope.station)
         try:
@@ -295,11 +369,15 @@ class OcppRouter:
             model=model,
         )
 
-    async def _refresh_presence(self) -> None:
-        for connection in self.registry.all():
-            await self.deps.cache.set(
-                presence_key(connection.station), self._instance_id, PRESENCE_TTL
-            )
+    async def refresh_presence(self) -> None:
+        """Renew the presence of every station held here; close the sockets of stations
+        that another instance holds now (their REPLACED notice was lost)."""
+        connections = {c.station: c for c in self.registry.all() if not c.closed}
+        for station in await self.leases.refresh(list(connections)):
+            connection = connections[station]
+            if self.registry.get(station) is connection:
+                log.info("station.replaced_elsewhere", station_id=station.station_id)
+                await connection.close(CLOSE_NORMAL, "Replaced by a connection to another server")
 
     async def flush_last_seen(self) -> None:
         seen = self.presence.take()

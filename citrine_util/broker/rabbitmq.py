@@ -18,7 +18,9 @@ Deliveries are acked after the handler returns (at-least-once); a handler that r
 logged and counted, and its message is acked anyway, because requeueing a poison message
 would loop forever.
 
-``connect_robust`` reconnects and restores exchanges, queues, bindings and consumers. A
+``connect_robust`` reconnects and restores exchanges, queues, bindings and consumers, with
+an exponential back-off (``RECONNECT_INTERVAL`` doubling up to ``RECONNECT_MAX``, jittered, so
+that a cluster's processes do not all hit a restarting RabbitMQ in the same instant). A
 publish caught by a connection loss is sent once more after the reconnect, so a message can
 arrive twice; requests in flight during the loss time out.
 """
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import uuid
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager, suppress
@@ -62,6 +65,9 @@ log = logging.getLogger(__name__)
 
 RECONNECT_INTERVAL = 1.0
 """Seconds between reconnect attempts, unless the URL sets ``reconnect_interval``."""
+
+RECONNECT_MAX = 15.0
+"""Longest pause between reconnect attempts while RabbitMQ stays away."""
 
 HEARTBEAT = 15
 """Seconds, unless the URL sets ``heartbeat``. Shorter than RabbitMQ's 60 so a silently dead
@@ -138,6 +144,10 @@ class RabbitMqBroker(Broker):
         self._subscriptions: set[_RabbitSubscription] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
+        self._reconnect_interval = RECONNECT_INTERVAL
+        self._backing_off = False
+        self.reconnects = 0
+        """Times the connection was lost and restored."""
         self.failed_deliveries = 0
         """Deliveries whose handler raised or whose body could not be read (acked, not retried)."""
 
@@ -163,6 +173,8 @@ class RabbitMqBroker(Broker):
         except ValueError as exc:
             raise BrokerError(f"rabbitmq: bad url: {exc}") from exc
         options: dict[str, Any] = {k: v for k, v in defaults.items() if k not in query}
+        if "reconnect_interval" in query:
+            self._reconnect_interval = float(query["reconnect_interval"])
         with _translated("connect"):
             connection = await aio_pika.connect_robust(
                 self._url,
@@ -187,6 +199,8 @@ class RabbitMqBroker(Broker):
             with suppress(*CONNECTION_EXCEPTIONS):
                 await connection.close()
             raise
+        connection.close_callbacks.add(self._on_connection_lost)
+        connection.reconnect_callbacks.add(self._on_reconnected)
         self._connection = connection
         self._publish_channel = publish_channel
         self._reply_channel = reply_channel
@@ -231,6 +245,28 @@ class RabbitMqBroker(Broker):
             )
         except Exception:
             return False
+
+    def _on_connection_lost(self, _connection: object, _error: object = None) -> None:
+        connection = self._connection
+        if self._running and connection is not None and not self._backing_off:
+            self._backing_off = True
+            self._spawn(self._back_off(connection))
+
+    def _on_reconnected(self, _connection: object) -> None:
+        self.reconnects += 1
+        log.info("broker.reconnected reconnects=%d", self.reconnects)
+
+    async def _back_off(self, connection: AbstractRobustConnection) -> None:
+        """Stretch the robust connection's retry interval while the server stays away."""
+        interval = self._reconnect_interval
+        try:
+            while self._running and not connection.connected.is_set():
+                connection.reconnect_interval = interval * random.uniform(0.8, 1.2)  # type: ignore[attr-defined]
+                await asyncio.sleep(interval)
+                interval = min(interval * 2, RECONNECT_MAX)
+        finally:
+            connection.reconnect_interval = self._reconnect_interval  # type: ignore[attr-defined]
+            self._backing_off = False
 
     def _spawn(
         self, work: Coroutine[Any, Any, None], owner: set[asyncio.Task[None]] | None = None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
-from citrine_base.interfaces.cache import Cache
+from citrine_base.interfaces.cache import SLOT_GRACE, Cache, slot_key
 
 SWEEP_EVERY = 1024
 """Writes between sweeps of expired keys, so memory stays bounded without a timer task."""
@@ -79,3 +80,45 @@ class MemoryCache(Cache):
             return False
         self._values[key] = (value, time.monotonic() + ttl)
         return True
+
+    async def swap(self, key: str, value: str, ttl: float | None = None) -> str | None:
+        previous = self._live(key)
+        self._store(key, value, ttl)
+        return previous
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [self._live(key) for key in keys]
+
+    async def refresh_many(self, keys: Sequence[str], value: str, ttl: float) -> list[str]:
+        taken: list[str] = []
+        for key in keys:
+            if self._live(key) in (None, value):
+                self._store(key, value, ttl)
+            else:
+                taken.append(key)
+        return taken
+
+    async def reserve_slot(
+        self, key: str, member: str, period: float, burst: int, horizon: float
+    ) -> float:
+        # The same algorithm as the Redis script (citrine_util/cache/redis.py), on this clock.
+        now = time.monotonic()
+        ticket = slot_key(key, member)
+        reserved = self._live(ticket)
+        if reserved is not None:
+            if float(reserved) <= now:
+                del self._values[ticket]
+                return 0.0
+            return float(reserved) - now
+        stored = self._live(key)
+        tat = max(float(stored) if stored is not None else now, now)
+        allowed_at = tat - period * (burst - 1)
+        if allowed_at <= now:
+            self._store(key, repr(tat + period), tat + period - now + 1)
+            return 0.0
+        wait = allowed_at - now
+        if wait > horizon:
+            return horizon
+        self._store(key, repr(tat + period), tat + period - now + 1)
+        self._store(ticket, repr(allowed_at), wait + SLOT_GRACE)
+        return wait

@@ -7,7 +7,6 @@ exchange, durable group queues, redelivery and reconnecting.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from citrine_base.interfaces.broker import (
 from citrine_base.interfaces.envelope import Envelope, EnvelopeKind, Initiator, StationKey
 from citrine_util.broker import MemoryBroker, RabbitMqBroker
 from citrine_util.broker import rabbitmq as rabbitmq_module
-from tests.services import require_rabbitmq
+from tests.services import close_rabbitmq_connection, require_rabbitmq
 
 WAIT = 5.0
 """Upper bound for anything expected to arrive; tests normally finish far sooner."""
@@ -486,37 +485,6 @@ async def test_rabbitmq_unreachable_server_raises_broker_error() -> None:
     assert await broker.healthy() is False
 
 
-async def _close_connection_on_the_server(name: str) -> None:
-    """Have RabbitMQ close the connection named ``name``, as a broker restart or a network
-    cut would; the robust connection then has to reconnect and restore everything."""
-    rabbitmqctl = shutil.which("rabbitmqctl")
-    if rabbitmqctl is None:
-        pytest.skip("rabbitmqctl not on PATH: cannot close a connection from the server side")
-    listing = await asyncio.create_subprocess_exec(
-        rabbitmqctl,
-        "-q",
-        "list_connections",
-        "--no-table-headers",
-        "pid",
-        "client_properties",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await listing.communicate()
-    if listing.returncode != 0:
-        pytest.skip(f"rabbitmqctl unusable: {err.decode().strip()}")
-    pids = [
-        line.split("\t", 1)[0]
-        for line in out.decode().splitlines()
-        if f'{{"connection_name","{name}"}}' in line
-    ]
-    assert len(pids) == 1, out.decode()
-    closing = await asyncio.create_subprocess_exec(
-        rabbitmqctl, "-q", "close_connection", pids[0], "contract test: forced close"
-    )
-    assert await closing.wait() == 0
-
-
 async def test_rabbitmq_reconnects_and_loses_no_group_message(rabbit: RabbitSetup) -> None:
     worker, publisher = await rabbit.broker(), await rabbit.broker()
     inbox, events = Inbox(), Inbox()
@@ -526,7 +494,7 @@ async def test_rabbitmq_reconnects_and_loses_no_group_message(rabbit: RabbitSetu
     await publisher.publish("orders", envelope(1))
     await eventually(lambda: inbox.ids == ["m-1"])
 
-    await _close_connection_on_the_server(worker.connection_name)
+    await close_rabbitmq_connection(worker.connection_name)
     # Published while the worker is away: the durable group queue holds them. The worker's
     # own publish waits for its reconnect (or its lost confirm is retried) instead of failing.
     sent = [f"m-{n}" for n in range(2, 13)]

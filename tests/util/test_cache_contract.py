@@ -11,42 +11,12 @@ import pytest
 from redis.asyncio import Redis
 
 from citrine_base.interfaces.cache import Cache, CacheError
-from citrine_util.cache import MemoryCache, RedisCache
+from citrine_util.cache import RedisCache
 from tests.services import require_redis
+from tests.util.conftest import drop_keys as _drop_keys
 
 TTL = 0.2
 PAST_TTL = 0.35
-
-
-async def _drop_keys(url: str, prefix: str) -> None:
-    client = Redis.from_url(url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
-    backend: Cache
-    if request.param == "memory":
-        backend = MemoryCache()
-        await backend.start()
-        yield backend
-        await backend.stop()
-        return
-    url = require_redis()
-    # A prefix per test: parallel or repeated runs never see each other's keys.
-    prefix = f"citrine-test:{uuid.uuid4().hex}:"
-    backend = RedisCache(url, key_prefix=prefix)
-    await backend.start()
-    try:
-        yield backend
-    finally:
-        await backend.stop()
-        await _drop_keys(url, prefix)
 
 
 async def test_get_of_a_missing_key_is_none(cache: Cache) -> None:
