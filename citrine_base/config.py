@@ -280,7 +280,7 @@ class AdmissionConfig(BaseModel):
         description="Handshakes waiting for a slot per process; beyond it HTTP 503",
     )
     handshake_wait: float = Field(
-        default=10.0,
+        default=30.0,
         gt=0,
         description="Seconds a handshake may wait for a slot before HTTP 503 (stations give "
         "up on a handshake after some seconds: registering a socket that is gone is waste)",

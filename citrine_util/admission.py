@@ -70,7 +70,7 @@ class Overloaded(Exception):
 
 
 class HandshakeLimiter:
-    def __init__(self, concurrency: int, backlog: int, wait: float = 10.0) -> None:
+    def __init__(self, concurrency: int, backlog: int, wait: float = 30.0) -> None:
         self._slots = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self._backlog = backlog

@@ -45,6 +45,7 @@ from citrine_base.topics import (
 )
 from citrine_data import DataError, unit_of_work
 from citrine_modules.deps import ModuleDeps
+from citrine_modules.ocpp_router.admissions import AdmissionBatcher
 from citrine_modules.ocpp_router.boot_gate import BootGate
 from citrine_modules.ocpp_router.frames import FrameRecorder
 from citrine_modules.ocpp_router.presence import REPLACED, Presence
@@ -94,6 +95,7 @@ class OcppRouter:
             admission.handshake_concurrency, admission.handshake_backlog, admission.handshake_wait
         )
         self.boot_throttle = BootThrottle(deps.cache, admission)
+        self._admissions = AdmissionBatcher(deps.sessions, deps.config.stations.unknown)
         self._gates: dict[StationKey, BootGate] = {}
         self._throttled: set[StationKey] = set()
         self._subscription: Subscription | None = None
@@ -127,10 +129,8 @@ class OcppRouter:
 
         Raises ``Overloaded`` when too many handshakes already wait in this process.
         """
-        async with self.handshakes.turn(), unit_of_work(self.deps.sessions) as uow:
-            return await registry_service.admit(
-                uow.session, station, self.deps.config.stations.unknown
-            )
+        async with self.handshakes.turn():
+            return await self._admissions.admit(station)
 
     async def serve(self, station: StationKey, transport: Transport, admission: Admission) -> None:
         """Run one accepted station socket until it closes."""

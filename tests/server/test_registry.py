@@ -10,7 +10,11 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from citrine_base.config import SystemConfig
+from citrine_base.config import SystemConfig, UnknownStationPolicy
+from citrine_base.interfaces.envelope import StationKey
+from citrine_data import DataError
+from citrine_modules.ocpp_router.admissions import AdmissionBatcher
+from citrine_modules.ocpp_router.service import Admission
 from server.runtime import Runtime, SchemaOutdated
 from tests.live import BOOT_PAYLOAD, LiveServer, fresh_postgres_url, live_server, raw_station
 
@@ -252,3 +256,36 @@ class TestDataEndpoints:
         assert ids == ["acme", "default"]
         stations = await client.get("/stations", params={"tenantId": "acme"})
         assert stations.json()["items"] == []
+
+
+class TestAdmissionBatches:
+    async def test_handshakes_arriving_together_share_one_transaction(
+        self, server: LiveServer, client: httpx.AsyncClient
+    ) -> None:
+        batcher = AdmissionBatcher(server.runtime.router.deps.sessions, UnknownStationPolicy.ACCEPT)
+        stations = [StationKey(server.config.tenant_id, f"BATCH-{n:02d}") for n in range(40)]
+        answers = await asyncio.gather(*(batcher.admit(station) for station in stations))
+        assert all(answer is not None and answer.registered_now for answer in answers)
+        # The first handshake finds the database free and goes alone; the 39 that arrived
+        # while it was written go together.
+        assert batcher.batches_written <= 3
+        listed = (await client.get("/stations", params={"limit": 100})).json()
+        assert {item["stationId"] for item in listed["items"]} >= {s.station_id for s in stations}
+
+    async def test_one_station_that_cannot_be_registered_fails_alone(
+        self, server: LiveServer, client: httpx.AsyncClient
+    ) -> None:
+        batcher = AdmissionBatcher(server.runtime.router.deps.sessions, UnknownStationPolicy.ACCEPT)
+        good = [StationKey(server.config.tenant_id, f"MIXED-{n:02d}") for n in range(10)]
+        orphan = StationKey("no-such-tenant", "MIXED-X")  # its tenant row does not exist
+        answers = await asyncio.gather(
+            *(batcher.admit(station) for station in [*good[:5], orphan, *good[5:]]),
+            return_exceptions=True,
+        )
+        assert isinstance(answers[5], DataError)
+        assert all(
+            isinstance(answer, Admission) and answer.registered_now
+            for answer in answers[:5] + answers[6:]
+        )
+        for station in good:
+            assert (await client.get(f"/stations/{station.station_id}")).status_code == 200
