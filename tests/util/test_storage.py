@@ -1,20 +1,23 @@
-"""File storage backends: the local directory always, S3 when one is configured here.
+"""File storage backends: the local directory, and S3 over HTTP.
 
 The S3 contract runs against ``CITRINE_TEST_S3_ENDPOINT`` (with ``_BUCKET``, ``_ACCESS_KEY``,
-``_SECRET_KEY``, optional ``_REGION``): skipped when unset, and then it is no failure even under
-CI, since no S3-compatible service runs on this machine. The signer is checked against AWS's
-published signature v4 example either way.
+``_SECRET_KEY``, optional ``_REGION``) when it is set, a real store such as MinIO. Otherwise it
+runs against moto's S3 server started on a free port for the session: the same HTTP protocol
+(streamed PUT, GET, DELETE, 404s), though moto does not check signatures, which is why the
+signer is also checked against AWS's published signature v4 example.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
+from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
 from citrine_base.config import S3Config
@@ -55,10 +58,32 @@ def test_signature_v4_matches_the_aws_s3_example() -> None:
     )
 
 
-def _s3_config() -> S3Config | None:
+@pytest.fixture(scope="session")
+def s3_config() -> Iterator[S3Config]:
     endpoint = os.environ.get("CITRINE_TEST_S3_ENDPOINT")
-    if not endpoint:
-        return None
+    if endpoint:
+        yield _configured_s3(endpoint)
+        return
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        # moto keeps its state per server; the bucket has to exist before the contract runs.
+        httpx.put(f"{url}/citrine-test", timeout=10).raise_for_status()
+        yield S3Config(
+            endpoint_url=url,
+            bucket="citrine-test",
+            region="us-east-1",
+            access_key_id="test",
+            secret_access_key=SecretStr("test"),
+            prefix=f"citrine-test-{uuid.uuid4().hex[:8]}/",
+        )
+    finally:
+        server.stop()
+
+
+def _configured_s3(endpoint: str) -> S3Config:
     return S3Config(
         endpoint_url=endpoint,
         bucket=os.environ["CITRINE_TEST_S3_BUCKET"],
@@ -75,10 +100,7 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     if request.param == "local":
         backend = LocalFileStorage(tmp_path)
     else:
-        config = _s3_config()
-        if config is None:
-            pytest.skip("No S3-compatible service configured (CITRINE_TEST_S3_ENDPOINT unset)")
-        backend = S3FileStorage(config)
+        backend = S3FileStorage(request.getfixturevalue("s3_config"))
     await backend.start()
     try:
         if request.param == "s3":
