@@ -82,6 +82,10 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
 
     if with_router:
         app.add_api_websocket_route("/{path:path}", station_websocket)
+        # First in line: routes are matched in order, and a handshake storm should not pay
+        # for a scan of every REST route per connection (10 % of the server's CPU at 500
+        # stations booting). HTTP requests pass it with one scope-type check.
+        app.router.routes.insert(0, app.router.routes.pop())
     return app
 
 
