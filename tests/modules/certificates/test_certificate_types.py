@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ from tests.modules.certificates.test_station_certificates import (
     _wait_installed,
     pem,
     root,
+    serving,
 )
 
 
@@ -182,14 +182,8 @@ def contract_pool(seen: list[dict[str, Any]]) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/contracts"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler, "/contracts") as url:
+        yield url
 
 
 @pytest.mark.parametrize("action", ["Install", "Update"], ids=["TC_M_26_CSMS", "TC_M_28_CSMS"])
