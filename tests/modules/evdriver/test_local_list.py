@@ -64,6 +64,8 @@ def tokens_of(request: dict[str, Any]) -> list[str]:
 async def test_full_differential_remove_and_empty_TC_D_01_to_TC_D_04_CSMS(
     server: LiveServer, client: httpx.AsyncClient
 ) -> None:
+    """TC_D_01_CSMS (Full), TC_D_02_CSMS (Differential Update), TC_D_03_CSMS (Differential
+    Remove), TC_D_04_CSMS (Full with an empty list)."""
     await put_token(client, "D-FLEET", "Central")
     await listed(client, "D01", "D-A", groupIdToken={"idToken": "D-FLEET", "type": "Central"})
     await listed(client, "D01", "D-B", status="Blocked")
