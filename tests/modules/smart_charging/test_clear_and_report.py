@@ -165,8 +165,8 @@ class TestReport:
         assert await ids_become(client, {2}) == {2}
 
     async def test_by_evse_and_criteria(self, client: httpx.AsyncClient, station: Station) -> None:
-        """TC_K_29/30/32/33/35/36_CSMS: the request carries the operator's criteria; only
-        the stored profiles matching them are compared with the report."""
+        """K09: only the stored profiles matching the request's criteria are compared with
+        the report (the cases TC_K_29-K_36 one by one: test_get_profiles.py)."""
         await install(client, station, 0, profile(1))
         await install(client, station, 1, profile(2, stack_level=1))
         await install(client, station, 1, profile(3, stack_level=2))
