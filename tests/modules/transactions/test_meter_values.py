@@ -48,8 +48,8 @@ async def test_clock_aligned_values_without_a_transaction(
 async def test_values_during_a_transaction_belong_to_it(
     server: LiveServer, http: httpx.AsyncClient
 ) -> None:
-    """TC_J_02_CSMS (clock-aligned, transaction ongoing), TC_J_07/J_09/J_10_CSMS (sampled
-    in Started, Updated, Ended), TC_J_03_CSMS (clock-aligned in Ended). MeterValues of the
+    """TC_J_02_CSMS (clock-aligned, transaction ongoing), TC_J_07_CSMS, TC_J_09_CSMS,
+    TC_J_10_CSMS (sampled in Started with the EVSE known, Updated, Ended), TC_J_03_CSMS (clock-aligned in Ended). MeterValues of the
     EVSE in use go to its transaction; the main meter's (EVSE 0) do not."""
     async with booted(server, "CS-J02") as station:
         begin = meter(1000, 0, context="Transaction.Begin")
