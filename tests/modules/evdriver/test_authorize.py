@@ -116,7 +116,8 @@ class TestGroups:
     async def test_master_pass_is_accepted_while_others_charge_TC_C_47_CSMS(
         self, server: LiveServer, client: httpx.AsyncClient
     ) -> None:
-        """TC_C_47/48/49: the master pass Authorize is Accepted with its group, even though
+        """TC_C_47_CSMS (the Authorize step of C_48/C_49 too): the master pass Authorize is
+        Accepted with its group, even though
         two transactions of other tokens run on the station."""
         await put_token(client, "MP-GROUP", "Central", isMasterPass=True)
         await put_token(client, "MP-CARD", groupIdToken={"idToken": "MP-GROUP", "type": "Central"})
