@@ -117,8 +117,8 @@ class TestGroups:
         self, server: LiveServer, client: httpx.AsyncClient
     ) -> None:
         """TC_C_47_CSMS (the Authorize step of C_48/C_49 too): the master pass Authorize is
-        Accepted with its group, even though
-        two transactions of other tokens run on the station."""
+        Accepted with its group, even though two transactions of other tokens run on the
+        station."""
         await put_token(client, "MP-GROUP", "Central", isMasterPass=True)
         await put_token(client, "MP-CARD", groupIdToken={"idToken": "MP-GROUP", "type": "Central"})
         await put_token(client, "MP-DRIVER1")
