@@ -141,6 +141,22 @@ class LocalListService:
             return []
         return self._messages(changes, version, prepared.limits, full=False)
 
+    def removal(self, prepared: Prepared, key: TokenKey) -> messages.SendLocalListRequest | None:
+        """A Differential that takes one token off the station's list (N10.FR.02: its
+        customer's data was cleared there); None when our copy says the station does not
+        hold it."""
+        held = [e for e in prepared.held if token_key(e.id_token, e.id_token_type) == key]
+        if not held:
+            return None
+        id_token = datatypes.IdToken(
+            id_token=held[0].id_token, type=enums.IdTokenEnum(held[0].id_token_type)
+        )
+        return messages.SendLocalListRequest(
+            version_number=prepared.next_version,
+            update_type=Update.DIFFERENTIAL,
+            local_authorization_list=[datatypes.AuthorizationData(id_token=id_token)],
+        )
+
     def _messages(
         self,
         entries: Sequence[datatypes.AuthorizationData],

@@ -14,6 +14,8 @@ endpoint) leaves them alone: recorded twice, a late Full could overwrite a later
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import structlog
@@ -22,6 +24,7 @@ from citrine_base.interfaces.envelope import StationKey
 from citrine_base.ocpp.v201 import Action, enums, messages
 from citrine_data import unit_of_work
 from citrine_data.repositories import LocalListRepository
+from citrine_data.repositories.authorization import token_key
 from citrine_modules.deps import ModuleDeps
 from citrine_modules.evdriver.calls import StationBusy, call_station
 from citrine_modules.evdriver.local_list import Prepared, local_lists
@@ -56,12 +59,34 @@ class LocalListPush:
         self.deps = deps
 
     async def push(self, station: StationKey, update: Update) -> PushReport:
+        async with self._locked(station):
+            return await self._push(station, update)
+
+    async def remove(self, station: StationKey, id_token: str, type: str) -> PushReport | None:
+        """Take one token off the station's list with a Differential, if our copy says the
+        station holds it (N10.FR.02); None when there was nothing to remove. The token
+        table is left as it is: a later push lists the token again unless it is unlisted."""
+        async with self._locked(station):
+            default_items = self.deps.config.evdriver.local_list_items_per_message
+            async with unit_of_work(self.deps.sessions) as uow:
+                prepared = await local_lists.prepare(uow.session, station, default_items)
+            request = local_lists.removal(prepared, token_key(id_token, type))
+            if request is None:
+                return None
+            answer = await self._send_part(station, prepared.station_pk, request)
+            entries = await self._count(prepared.station_pk)
+            version = request.version_number if answer is Answer.ACCEPTED else None
+            return PushReport(answer.value, Update.DIFFERENTIAL.value, version, 1, entries)
+
+    @asynccontextmanager
+    async def _locked(self, station: StationKey) -> AsyncIterator[None]:
+        """One push per station at a time, across processes."""
         lock = f"evdriver:local-list:lock:{station.tenant_id}:{station.station_id}"
         owner = uuid.uuid4().hex
         if not await self.deps.cache.set_if_absent(lock, owner, LOCK_SECONDS):
             raise ConflictError(f"A local list update for {station.station_id} is in progress")
         try:
-            return await self._push(station, update)
+            yield
         finally:
             await self.deps.cache.delete_if_equal(lock, owner)
 

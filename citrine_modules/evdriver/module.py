@@ -3,7 +3,8 @@ remote control).
 
 Handles: Authorize, ReservationStatusUpdate.
 Records the answers to: ReserveNow, CancelReservation, RequestStartTransaction,
-SendLocalList, GetLocalListVersion (however they were sent).
+SendLocalList, GetLocalListVersion (however they were sent); an accepted CustomerInformation
+clear of a token takes it off that station's local list (N10.FR.02).
 Sends: RequestStartTransaction, RequestStopTransaction, UnlockConnector, ClearCache,
 SendLocalList, GetLocalListVersion, ReserveNow, CancelReservation.
 
@@ -18,6 +19,7 @@ import structlog
 from fastapi import APIRouter
 
 from citrine_base.decorators import as_handler, as_result_handler
+from citrine_base.interfaces.envelope import StationKey
 from citrine_base.ocpp.v201 import Action, enums, messages
 from citrine_data import unit_of_work
 from citrine_modules.deps import CsmsModule, ModuleDeps
@@ -29,6 +31,7 @@ from citrine_modules.evdriver.local_list import local_lists
 from citrine_modules.evdriver.local_list_sync import LocalListPush, managed_key
 from citrine_modules.evdriver.remote import remote_starts
 from citrine_modules.evdriver.reservations import reservation_service
+from citrine_modules.rest import ApiError
 from citrine_util.handler_runner import CallOutcome, HandlerContext
 from citrine_util.tasks import ClusterJob
 
@@ -156,6 +159,40 @@ class EvDriverModule(CsmsModule):
             await local_lists.applied(outcome.session, station_pk, request)
         else:
             await local_lists.refused(outcome.session, station_pk)
+
+    @as_result_handler(Action.CUSTOMER_INFORMATION)
+    async def customer_information_answered(self, outcome: CallOutcome) -> None:
+        """N10.FR.02 (TC_N_46): a customer whose data a station accepted to clear comes off
+        that station's local list. A task: it is a CALL of its own."""
+        request, response = outcome.request, outcome.response
+        if (
+            isinstance(request, messages.CustomerInformationRequest)
+            and request.clear
+            and request.id_token is not None
+            and isinstance(response, messages.CustomerInformationResponse)
+            and response.status is enums.CustomerInformationStatusEnum.ACCEPTED
+        ):
+            token = request.id_token
+            self.deps.tasks.spawn(
+                self._forget(outcome.station, token.id_token, token.type.value),
+                "local-list-forget",
+            )
+
+    async def _forget(self, station: StationKey, id_token: str, type: str) -> None:
+        try:
+            report = await self.local_list_push.remove(station, id_token, type)
+        except ApiError as error:  # offline, a push in progress, no answer: the next full
+            log.warning(  # push (our copy is then untrusted) or the operator catches up
+                "local_list.customer_not_removed", station_id=station.station_id, error=str(error)
+            )
+            return
+        if report is not None:
+            log.info(
+                "local_list.customer_removed",
+                station_id=station.station_id,
+                status=report.status,
+                version=report.version,
+            )
 
     @as_result_handler(Action.GET_LOCAL_LIST_VERSION)
     async def local_list_version_answered(self, outcome: CallOutcome) -> None:

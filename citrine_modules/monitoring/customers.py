@@ -2,7 +2,7 @@
 and the NotifyCustomerInformation parts, assembled in seqNo order.
 
 Clearing a customer who is in a local authorization list must also update that list
-(N10.FR.02, TC_N_46): that belongs to the local list (evdriver), not here.
+(N10.FR.02, TC_N_46): the evdriver module does that, from its result handler.
 """
 
 from __future__ import annotations
