@@ -18,6 +18,10 @@ from tests.modules.transactions.helpers import event
 
 LOCATION = "https://fw.example.com/fw-3.1.bin"
 CHECKSUM = "0123456789abcdef0123456789abcdef"
+REBOOTED: dict[str, Any] = {
+    "reason": "FirmwareUpdate",
+    "chargingStation": {"model": "Model-X", "vendorName": "Vendor-Y", "firmwareVersion": "3.1"},
+}
 
 
 def update_body(**extra: Any) -> dict[str, Any]:
@@ -54,6 +58,7 @@ def history(update: dict[str, Any]) -> list[str]:
             ["DownloadScheduled", "Downloading", "Downloaded", "SignatureVerified", "Installing"],
         ),
     ],
+    ids=["TC_L_02_CSMS", "TC_L_03_CSMS"],
 )
 async def test_scheduled_download_or_install(field: str, statuses: list[str]) -> None:
     """TC_L_02_CSMS (InstallScheduled), TC_L_03_CSMS (DownloadScheduled): the operator's
@@ -69,7 +74,7 @@ async def test_scheduled_download_or_install(field: str, statuses: list[str]) ->
             for value in [*statuses, "InstallRebooting"]:
                 await status(station, value, request_id)
         async with raw_station(server, "CS1") as rebooted:
-            answer = await rebooted.call("BootNotification", {**BOOT, "reason": "FirmwareUpdate"})
+            answer = await rebooted.call("BootNotification", REBOOTED)
             assert answer[2]["status"] == "Accepted"
             await status(rebooted, "Installed", request_id)
             await call_ok(
@@ -80,15 +85,11 @@ async def test_scheduled_download_or_install(field: str, statuses: list[str]) ->
             async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as client:
                 tracked = (await updates(client))[request_id]
                 events = (await client.get("/monitoring/stations/CS1/securityEvents")).json()
+                shown = (await client.get("/stations/CS1")).json()
     assert tracked["status"] == "Installed"
+    assert shown["firmwareVersion"] == "3.1"
     assert history(tracked) == ["Accepted", *statuses, "InstallRebooting", "Installed"]
     assert [event["type"] for event in events["items"]] == ["FirmwareUpdated"]
-
-
-BOOT: dict[str, Any] = {
-    "reason": "PowerUp",
-    "chargingStation": {"model": "Model-X", "vendorName": "Vendor-Y", "firmwareVersion": "3.1"},
-}
 
 
 @pytest.mark.parametrize(
@@ -97,6 +98,7 @@ BOOT: dict[str, Any] = {
         ("RevokedCertificate", "InvalidFirmwareSigningCertificate"),  # TC_L_04_CSMS
         ("InvalidCertificate", "InvalidFirmwareSigningCertificate"),  # TC_L_05_CSMS
     ],
+    ids=["TC_L_04_CSMS", "TC_L_05_CSMS"],
 )
 async def test_station_refuses_the_signing_certificate(answer: str, security_event: str) -> None:
     """TC_L_04_CSMS (RevokedCertificate), TC_L_05_CSMS (InvalidCertificate): the station
