@@ -53,8 +53,8 @@ def with_contents(http: httpx.AsyncClient, *contents: str) -> Any:
 
 class TestSetDisplayMessage:
     async def test_set_then_replace_by_id(self) -> None:
-        """TC_O_01_CSMS, TC_O_12_CSMS (same id replaces), TC_O_13/O_14_CSMS (start and end
-        times are sent and kept)."""
+        """TC_O_01_CSMS, TC_O_12_CSMS (same id replaces); start and end times are sent (the
+        cases TC_O_13/O_14 on their own: test_display_timing.py)."""
         timed = info(1, startDateTime="2030-01-01T08:00:00Z", endDateTime="2030-01-01T20:00:00Z")
         async with (
             live_server() as server,
@@ -72,8 +72,9 @@ class TestSetDisplayMessage:
         assert (message["id"], message["priority"], message["status"]) == (1, "InFront", "Accepted")
 
     async def test_transaction_message_and_unknown_transaction(self) -> None:
-        """TC_O_06_CSMS, TC_O_27/O_28_CSMS (tied to a transaction with times) and TC_O_10_CSMS
-        (the station answers UnknownTransaction: the status is reported and kept)."""
+        """TC_O_06_CSMS (tied to a transaction; TC_O_27/O_28 with a running one:
+        test_display_timing.py) and TC_O_10_CSMS (the station answers UnknownTransaction: the
+        status is reported and kept)."""
         tied = info(
             2,
             "Charging...",
