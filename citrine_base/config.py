@@ -347,9 +347,10 @@ class LimitsConfig(BaseModel):
         default=10, ge=1, description="Retry-After (s) sent with a 429 for an address over its cap"
     )
     trusted_proxies: list[str] = Field(
-        default_factory=list,
+        default=["127.0.0.1"],
         description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is "
-        "believed; empty: the socket's peer address is the remote address",
+        "believed (uvicorn's default: a proxy on this host); empty: the socket's peer "
+        "address is always the remote address",
     )
 
     @field_validator("trusted_proxies")
