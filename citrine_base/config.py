@@ -332,10 +332,12 @@ class LimitsConfig(BaseModel):
         "endpoints limit the body while it streams",
     )
     max_handshakes_per_address: int = Field(
-        default=200,
+        default=1000,
         ge=0,
-        description="Station handshakes in progress at once from one remote address; beyond "
-        "it HTTP 429 with Retry-After. 0: no limit",
+        description="Station handshakes in progress at once from one remote address (about "
+        "half of what admission.handshake_concurrency + handshake_backlog hold, so one "
+        "address cannot take them all; a whole depot behind NAT reconnecting still fits); "
+        "beyond it HTTP 429 with Retry-After. 0: no limit",
     )
     max_connections_per_address: int = Field(
         default=0,
