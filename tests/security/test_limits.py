@@ -9,10 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from structlog.testing import capture_logs
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from citrine_base.config import SystemConfig
+from citrine_base.interfaces.envelope import StationKey
+from citrine_base.ocpp.v201 import ACTIONS, Action, messages
+from server.cli import uvicorn_config
 from tests.live import BOOT_PAYLOAD, LiveServer, live_server, raw_station
 
 RATE = {"message_rate": 5, "message_burst": 5}
@@ -125,9 +130,6 @@ class TestMessageRate:
         assert "ocpp.flood_closed" in names
 
     async def test_answers_to_our_calls_are_taken_over_the_rate(self) -> None:
-        from citrine_base.interfaces.envelope import StationKey
-        from citrine_base.ocpp.v201 import ACTIONS, Action, messages
-
         async with (
             live_server(limits={"message_rate": 1, "message_burst": 1}) as server,
             raw_station(server, "CS1") as station,
@@ -250,3 +252,18 @@ class TestAddressCaps:
                     ),
                 ):
                     pass
+
+
+class TestSettings:
+    def test_uvicorn_gets_the_frame_size_and_the_trusted_proxies(self) -> None:
+        config = SystemConfig(ocpp={"max_frame_bytes": 4096}, limits={"trusted_proxies": []})
+        server_config = uvicorn_config(config)
+        assert server_config.ws_max_size == 4096
+        assert server_config.proxy_headers is False
+        trusted = uvicorn_config(SystemConfig(limits={"trusted_proxies": ["10.0.0.0/8"]}))
+        assert trusted.proxy_headers is True
+        assert trusted.forwarded_allow_ips == ["10.0.0.0/8"]
+
+    def test_a_bad_proxy_network_is_refused_at_start(self) -> None:
+        with pytest.raises(ValidationError, match="not-an-address"):
+            SystemConfig(limits={"trusted_proxies": ["not-an-address"]})
