@@ -46,7 +46,7 @@ from citrine_base.topics import (
 from citrine_data import DataError, unit_of_work
 from citrine_modules.deps import ModuleDeps
 from citrine_modules.ocpp_router.boot_gate import BootGate
-from citrine_modules.ocpp_router.flood import record_flood
+from citrine_modules.ocpp_router.flood import FloodRecorder
 from citrine_modules.ocpp_router.frames import FrameRecorder
 from citrine_modules.ocpp_router.presence import REPLACED, Presence
 from citrine_modules.ocpp_router.service import Admission, PresenceBook, registry_service
@@ -95,6 +95,7 @@ class OcppRouter:
             limits.flood_window,
         )
         self._max_depth = limits.max_json_depth
+        self.floods = FloodRecorder(deps)
         self._instance_id = deps.config.instance_id
         self.leases = Presence(deps.cache, self._instance_id, deps.config.cluster.presence_ttl)
         admission = deps.config.admission
@@ -172,7 +173,7 @@ class OcppRouter:
             await self._publish_event(station, CONNECTED)
             await connection.run()
             if connection.flooded:
-                await record_flood(self.deps, station, connection.flood_refused)
+                await self.floods.record(station, connection.flood_refused)
         finally:
             if self.registry.unregister(connection):
                 self._gates.pop(station, None)

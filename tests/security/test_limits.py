@@ -124,6 +124,16 @@ class TestMessageRate:
                 events = await _security_events(server, "CS1")
                 async with raw_station(server, "CS1") as again:  # a new connection is served
                     assert (await again.call("Heartbeat", {}))[0] == 3
+                    with pytest.raises(ConnectionClosed):  # and closed again for flooding
+                        await _flood(again, 200)
+                router = server.runtime.router
+                assert router is not None
+                for _ in range(50):
+                    if router.floods.suppressed:
+                        break
+                    await asyncio.sleep(0.1)
+                assert router.floods.suppressed == 1  # one event per station per interval
+                assert len(await _security_events(server, "CS1")) == 1
         assert [event["type"] for event in events] == ["InvalidMessages"]
         names = [entry["event"] for entry in logs]
         assert "ocpp.rate_limited" in names
