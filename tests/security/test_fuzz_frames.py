@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 import pytest
+import websockets
 from structlog.testing import capture_logs
 
 from citrine_base.ocpp.v201 import ACTIONS
@@ -330,3 +331,28 @@ def _check_codes(codes: Counter[str]) -> None:
         "PropertyConstraintViolation",
     ):
         assert codes[code] > 0, (code, codes)
+
+
+async def test_fuzzing_at_full_speed_under_the_default_rate_limit() -> None:
+    """With the production limits a fuzzer at full speed (1000 frames, far over the burst and
+    the refusals allowed) is answered until it is closed with 1008; the server serves the
+    next connection."""
+    rng = random.Random(SEED + 1)
+    async with live_server() as server:
+        async with raw_station(server, "FUZZ3", max_size=None) as station:
+            assert (await station.boot())[0] == 3
+            frames = [mutate_frame(rng) for _ in range(1000)]
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await _send_and_read(station, frames)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1008
+        async with raw_station(server, "FUZZ3") as again:
+            assert (await again.call("Heartbeat", {}))[0] == 3
+
+
+async def _send_and_read(station: RawStation, frames: list[str | bytes]) -> None:
+    for frame in frames:
+        await station.send_raw(frame)
+    while True:
+        answer = await station.recv(timeout=20)
+        assert answer[0] in (3, 4), answer
