@@ -136,7 +136,7 @@ class StationConnection:
         self._closed = False
         self._log = log.bind(station_id=station.station_id, tenant_id=station.tenant_id)
         self._guard = _flood_guard(settings)
-        self._limited = False
+        self._rate_logged_at: float | None = None
         self.flooded = False
         """Closed for flooding (over its message rate for too long)."""
 
@@ -202,9 +202,9 @@ class StationConnection:
             except ConnectionClosed as closed:
                 self._log_closed(closed)
                 return
-            verdict = self._guard.admit(time.monotonic()) if self._guard else Verdict.ACCEPT
+            now = time.monotonic()
+            verdict = self._guard.admit(now) if self._guard else Verdict.ACCEPT
             if verdict is Verdict.ACCEPT:
-                self._limited = False
                 event = self.protocol.receive(data)
             else:
                 event = self.protocol.refuse(data, self._rate_error())
@@ -213,7 +213,7 @@ class StationConnection:
             if verdict is Verdict.ACCEPT:
                 await self._on_event(event)
             else:
-                await self._on_refused(event)
+                await self._on_refused(event, now)
             if verdict is Verdict.CLOSE:
                 await self._close_flooded()
                 return
@@ -233,12 +233,15 @@ class StationConnection:
             {"retryAfter": retry_after},
         )
 
-    async def _on_refused(self, event: object) -> None:
-        """A frame over the rate: logged once per episode, a CALL answered, an answer to our
-        CALL still taken."""
-        if not self._limited:
-            self._limited = True
-            self._log.warning("ocpp.rate_limited", rate=self._settings.message_rate)
+    async def _on_refused(self, event: object, now: float) -> None:
+        """A frame over the rate: logged at most once per flood window, a CALL answered, an
+        answer to our CALL still taken."""
+        logged = self._rate_logged_at
+        if logged is None or now - logged >= self._settings.flood_window:
+            self._rate_logged_at = now
+            self._log.warning(
+                "ocpp.rate_limited", rate=self._settings.message_rate, refused=self.flood_refused
+            )
         if isinstance(event, Reply):
             await self._send_out(
                 event.frame, 4, event.message_id, event.action, event.error.code.value
