@@ -36,6 +36,7 @@ from citrine_base.rpc.errors import (
     RpcFrameworkError,
     StationOffline,
 )
+from citrine_base.rpc.frames import UNKNOWN_MESSAGE_ID, build_call_error
 from citrine_base.rpc.protocol import (
     CallReceived,
     Ignored,
@@ -204,10 +205,7 @@ class StationConnection:
                 return
             now = time.monotonic()
             verdict = self._guard.admit(now) if self._guard else Verdict.ACCEPT
-            if verdict is Verdict.ACCEPT:
-                event = self.protocol.receive(data)
-            else:
-                event = self.protocol.refuse(data, self._rate_error())
+            event = self._receive(data, verdict)
             if self._observer is not None:
                 self._observer.frame_in(self.station, data, event)
             if verdict is Verdict.ACCEPT:
@@ -217,6 +215,16 @@ class StationConnection:
             if verdict is Verdict.CLOSE:
                 await self._close_flooded()
                 return
+
+    def _receive(self, data: str | bytes, verdict: Verdict) -> object:
+        try:
+            if verdict is Verdict.ACCEPT:
+                return self.protocol.receive(data)
+            return self.protocol.refuse(data, self._rate_error())
+        except Exception:  # a bug in the protocol code must not cost the station its socket
+            self._log.exception("ocpp.frame_crashed", size=len(data))
+            error = InternalError("Internal error while reading the frame")
+            return Reply(UNKNOWN_MESSAGE_ID, build_call_error(UNKNOWN_MESSAGE_ID, error), error)
 
     def _log_closed(self, closed: ConnectionClosed) -> None:
         code = closed.args[0] if closed.args else None
