@@ -8,6 +8,7 @@ memory broker, bound to localhost.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import tomllib
 import uuid
@@ -287,6 +288,81 @@ class AdmissionConfig(BaseModel):
     )
 
 
+class LimitsConfig(BaseModel):
+    """Bounds on what a station or a REST client may send (``docs/security.md``, "Limits and
+    bad input"). The websocket frame size is ``ocpp.max_frame_bytes``."""
+
+    max_json_depth: int = Field(
+        default=32,
+        ge=4,
+        le=250,
+        description="Deepest nesting of arrays and objects in a frame (OCPP's schemas need "
+        "about 8); deeper CALLs are answered FormatViolation",
+    )
+    message_rate: float = Field(
+        default=50.0,
+        ge=0,
+        description="Frames per second a station may send, on average; beyond it a CALL is "
+        "answered RpcFrameworkError. 0 turns the limit off",
+    )
+    message_burst: int = Field(
+        default=200,
+        ge=1,
+        description="Frames a station may send at once before message_rate applies (a "
+        "station flushing its offline queue after a reconnect)",
+    )
+    flood_close_after: int = Field(
+        default=100,
+        ge=1,
+        description="Frames refused for the rate within flood_window seconds after which the "
+        "connection is closed with 1008 (policy violation)",
+    )
+    flood_window: float = Field(
+        default=10.0, gt=0, description="Seconds over which refused frames are counted"
+    )
+    max_body_bytes: int = Field(
+        default=1 * MIB,
+        ge=1024,
+        description="Largest REST request body; beyond it HTTP 413. Upload paths have their "
+        "own limits (files.max_log_bytes, files.max_firmware_bytes)",
+    )
+    upload_paths: list[str] = Field(
+        default=["/firmware", "/files/logs/"],
+        description="Paths exempt from max_body_bytes (a trailing / makes a prefix): their "
+        "endpoints limit the body while it streams",
+    )
+    max_handshakes_per_address: int = Field(
+        default=1000,
+        ge=0,
+        description="Station handshakes in progress at once from one remote address (about "
+        "half of what admission.handshake_concurrency + handshake_backlog hold, so one "
+        "address cannot take them all; a whole depot behind NAT reconnecting still fits); "
+        "beyond it HTTP 429 with Retry-After. 0: no limit",
+    )
+    max_connections_per_address: int = Field(
+        default=0,
+        ge=0,
+        description="Open station connections from one remote address (many stations may sit "
+        "behind one NAT, so off by default); beyond it HTTP 429. 0: no limit",
+    )
+    address_retry_after: int = Field(
+        default=10, ge=1, description="Retry-After (s) sent with a 429 for an address over its cap"
+    )
+    trusted_proxies: list[str] = Field(
+        default=["127.0.0.1"],
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is "
+        "believed (uvicorn's default: a proxy on this host); empty: the socket's peer "
+        "address is always the remote address",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return value
+
+
 class LogConfig(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "console"] = "json"
@@ -388,6 +464,7 @@ class SystemConfig(BaseSettings):
     amqp_url: str | None = None
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     admission: AdmissionConfig = Field(default_factory=AdmissionConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     log: LogConfig = Field(default_factory=LogConfig)
     stations: StationsConfig = Field(default_factory=StationsConfig)
     message_log: MessageLogConfig = Field(default_factory=MessageLogConfig)

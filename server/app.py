@@ -16,6 +16,7 @@ from citrine_modules.message_api import message_router
 from citrine_modules.ocpp_router.api import router as message_log_router
 from citrine_modules.rest import Reader, RestContext
 from server.errors import install_error_handlers
+from server.limits import install_limits
 from server.runtime import Runtime
 from server.websocket import station_websocket
 
@@ -43,6 +44,7 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
         config=config,
     )
     install_error_handlers(app)
+    install_limits(app, config.limits, with_router=with_router)
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:

@@ -83,6 +83,9 @@ def uvicorn_config(config: SystemConfig, *, with_router: bool = True) -> uvicorn
         ws_ping_interval=ocpp.ping_interval or None,
         ws_ping_timeout=ocpp.ping_timeout,
         ws_per_message_deflate=True,
+        # X-Forwarded-For is believed only from these (per address caps, logs).
+        proxy_headers=bool(config.limits.trusted_proxies),
+        forwarded_allow_ips=config.limits.trusted_proxies or None,
         lifespan="on",
         log_config=None,
         backlog=4096,

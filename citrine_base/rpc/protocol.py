@@ -9,7 +9,11 @@ Bytes (text frames) go in, events come out, and text frames to send are returned
   CSMS-to-station action) answers NotSupported;
 * a CALL reusing the id of a CALL still being handled answers RpcFrameworkError;
 * at most one CALL of ours is outstanding; a CALLRESULT or CALLERROR whose id is not the
-  outstanding one is dropped, never answered.
+  outstanding one is dropped, never answered;
+* a binary frame is not OCPP-J (Part 4 §4: JSON text): a CALL in one is answered
+  RpcFrameworkError under its id, anything else in one is dropped;
+* ``refuse`` answers a CALL the caller will not handle (over the station's message rate)
+  without validating it; an answer to our outstanding CALL is still taken.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from citrine_base.rpc.errors import (
     RpcFrameworkError,
 )
 from citrine_base.rpc.frames import (
+    MAX_JSON_DEPTH,
     Call,
     CallError,
     CallResult,
@@ -94,9 +99,15 @@ class CallInProgress(Exception):
 class OcppProtocol:
     """Protocol state of one connection."""
 
-    def __init__(self, actions: Mapping[str, ActionSpec], leniency: Leniency = STRICT) -> None:
+    def __init__(
+        self,
+        actions: Mapping[str, ActionSpec],
+        leniency: Leniency = STRICT,
+        max_depth: int = MAX_JSON_DEPTH,
+    ) -> None:
         self._actions = actions
         self.leniency = leniency
+        self._max_depth = max_depth
         self._inbound: set[str] = set()
         self._outstanding: PendingCall | None = None
 
@@ -105,15 +116,40 @@ class OcppProtocol:
         return self._outstanding
 
     def receive(self, data: str | bytes) -> Event:
+        frame = self._parse(data)
+        if not isinstance(frame, Call | CallResult | CallError):
+            return frame
+        if isinstance(data, bytes):
+            return self._receive_binary(frame)
+        if isinstance(frame, Call):
+            return self._receive_call(frame)
+        return self._receive_response(frame)
+
+    def refuse(self, data: str | bytes, error: OcppError) -> Event:
+        """Answer a CALL with ``error`` unread (no validation, no handler); answers to our
+        outstanding CALL and faulty frames are treated as by ``receive``."""
+        frame = self._parse(data)
+        if isinstance(frame, Call):
+            return self._reply_error(frame, error)
+        if isinstance(frame, CallResult | CallError) and isinstance(data, str):
+            return self._receive_response(frame)
+        if isinstance(frame, CallResult | CallError):
+            return self._receive_binary(frame)
+        return frame
+
+    def _parse(self, data: str | bytes) -> Call | CallResult | CallError | Reply | Ignored:
         try:
-            frame = parse_frame(data)
+            return parse_frame(data, self._max_depth)
         except FrameRejected as exc:
             return Reply(exc.message_id, build_call_error(exc.message_id, exc.error), exc.error)
         except FrameDropped as exc:
             return Ignored(str(exc))
+
+    def _receive_binary(self, frame: Call | CallResult | CallError) -> Event:
         if isinstance(frame, Call):
-            return self._receive_call(frame)
-        return self._receive_response(frame)
+            error = RpcFrameworkError("Binary frames are not OCPP-J: send JSON as a text frame")
+            return self._reply_error(frame, error)
+        return Ignored("Binary frame (OCPP-J frames are text)", frame.message_id)
 
     def _receive_call(self, call: Call) -> Event:
         spec = self._actions.get(call.action)

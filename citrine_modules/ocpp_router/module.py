@@ -47,6 +47,7 @@ from citrine_data import DataError, unit_of_work
 from citrine_modules.deps import ModuleDeps
 from citrine_modules.ocpp_router.admissions import AdmissionBatcher
 from citrine_modules.ocpp_router.boot_gate import BootGate
+from citrine_modules.ocpp_router.flood import FloodRecorder
 from citrine_modules.ocpp_router.frames import FrameRecorder
 from citrine_modules.ocpp_router.presence import REPLACED, Presence
 from citrine_modules.ocpp_router.service import Admission, PresenceBook, registry_service
@@ -84,10 +85,18 @@ class OcppRouter:
         self.presence = PresenceBook()
         self._actions = actions
         self._recorder = FrameRecorder(self.presence, message_log)
-        ocpp = deps.config.ocpp
+        ocpp, limits = deps.config.ocpp, deps.config.limits
         self._settings = ConnectionSettings(
-            ocpp.call_timeout, ocpp.command_queue_size, ocpp.inbound_queue_size
+            ocpp.call_timeout,
+            ocpp.command_queue_size,
+            ocpp.inbound_queue_size,
+            limits.message_rate,
+            limits.message_burst,
+            limits.flood_close_after,
+            limits.flood_window,
         )
+        self._max_depth = limits.max_json_depth
+        self.floods = FloodRecorder(deps)
         self._instance_id = deps.config.instance_id
         self.leases = Presence(deps.cache, self._instance_id, deps.config.cluster.presence_ttl)
         admission = deps.config.admission
@@ -134,7 +143,9 @@ class OcppRouter:
 
     async def serve(self, station: StationKey, transport: Transport, admission: Admission) -> None:
         """Run one accepted station socket until it closes."""
-        protocol = OcppProtocol(self._actions, self.leniency_for(station.station_id))
+        protocol = OcppProtocol(
+            self._actions, self.leniency_for(station.station_id), self._max_depth
+        )
         connection = StationConnection(
             station,
             transport,
@@ -161,6 +172,8 @@ class OcppRouter:
             )
             await self._publish_event(station, CONNECTED)
             await connection.run()
+            if connection.flooded:
+                await self.floods.record(station, connection.flood_refused)
         finally:
             if self.registry.unregister(connection):
                 self._gates.pop(station, None)

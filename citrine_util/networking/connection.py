@@ -7,12 +7,16 @@
   ``call_timeout`` seconds; every failure reaches the caller as an exception.
 * Anything a handler raises that is not an ``OcppError`` is answered InternalError and the
   connection stays up.
+* Frames over the station's message rate (``rate.FloodGuard``) are answered RpcFrameworkError
+  without being validated or handled; a station that keeps flooding is closed with 1008 and
+  ``flooded`` is set, so that the owner can record it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +36,7 @@ from citrine_base.rpc.errors import (
     RpcFrameworkError,
     StationOffline,
 )
+from citrine_base.rpc.frames import UNKNOWN_MESSAGE_ID, build_call_error
 from citrine_base.rpc.protocol import (
     CallReceived,
     Ignored,
@@ -39,12 +44,15 @@ from citrine_base.rpc.protocol import (
     Reply,
     ResponseReceived,
 )
+from citrine_util.networking.rate import FloodGuard, Verdict
 
 log = structlog.get_logger(__name__)
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008
+CLOSE_INVALID_DATA = 1007
+CLOSE_TOO_BIG = 1009
 
 
 class ConnectionClosed(Exception):
@@ -87,6 +95,11 @@ class ConnectionSettings:
     call_timeout: float = 30.0
     command_queue_size: int = 32
     inbound_queue_size: int = 8
+    message_rate: float = 0.0
+    """Frames per second a station may send on average; 0: no limit."""
+    message_burst: int = 200
+    flood_close_after: int = 100
+    flood_window: float = 10.0
 
 
 @dataclass(slots=True)
@@ -123,10 +136,19 @@ class StationConnection:
         self._in_flight: _OutgoingCall | None = None
         self._closed = False
         self._log = log.bind(station_id=station.station_id, tenant_id=station.tenant_id)
+        self._guard = _flood_guard(settings)
+        self._rate_logged_at: float | None = None
+        self.flooded = False
+        """Closed for flooding (over its message rate for too long)."""
 
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def flood_refused(self) -> int:
+        """Frames refused for the message rate on this connection."""
+        return self._guard.refused if self._guard is not None else 0
 
     async def run(self) -> None:
         """Serve the socket until it closes; returns when everything owned has stopped."""
@@ -178,12 +200,67 @@ class StationConnection:
         while True:
             try:
                 data = await self._transport.receive()
-            except ConnectionClosed:
+            except ConnectionClosed as closed:
+                self._log_closed(closed)
                 return
-            event = self.protocol.receive(data)
+            now = time.monotonic()
+            verdict = self._guard.admit(now) if self._guard else Verdict.ACCEPT
+            event = self._receive(data, verdict)
             if self._observer is not None:
                 self._observer.frame_in(self.station, data, event)
-            await self._on_event(event)
+            if verdict is Verdict.ACCEPT:
+                await self._on_event(event)
+            else:
+                await self._on_refused(event, now)
+            if verdict is Verdict.CLOSE:
+                await self._close_flooded()
+                return
+
+    def _receive(self, data: str | bytes, verdict: Verdict) -> object:
+        try:
+            if verdict is Verdict.ACCEPT:
+                return self.protocol.receive(data)
+            return self.protocol.refuse(data, self._rate_error())
+        except Exception:  # a bug in the protocol code must not cost the station its socket
+            self._log.exception("ocpp.frame_crashed", size=len(data))
+            error = InternalError("Internal error while reading the frame")
+            return Reply(UNKNOWN_MESSAGE_ID, build_call_error(UNKNOWN_MESSAGE_ID, error), error)
+
+    def _log_closed(self, closed: ConnectionClosed) -> None:
+        code = closed.args[0] if closed.args else None
+        if code == CLOSE_TOO_BIG:
+            self._log.warning("ocpp.frame_too_large", close_code=code)
+        elif code == CLOSE_INVALID_DATA:
+            self._log.warning("ocpp.invalid_utf8", close_code=code)
+
+    def _rate_error(self) -> RpcFrameworkError:
+        assert self._guard is not None
+        retry_after = round(self._guard.messages.retry_after(), 3)
+        return RpcFrameworkError(
+            f"Message rate exceeded ({self._settings.message_rate:g}/s); slow down",
+            {"retryAfter": retry_after},
+        )
+
+    async def _on_refused(self, event: object, now: float) -> None:
+        """A frame over the rate: logged at most once per flood window, a CALL answered, an
+        answer to our CALL still taken."""
+        logged = self._rate_logged_at
+        if logged is None or now - logged >= self._settings.flood_window:
+            self._rate_logged_at = now
+            self._log.warning(
+                "ocpp.rate_limited", rate=self._settings.message_rate, refused=self.flood_refused
+            )
+        if isinstance(event, Reply):
+            await self._send_out(
+                event.frame, 4, event.message_id, event.action, event.error.code.value
+            )
+        elif isinstance(event, ResponseReceived):
+            self._resolve(event)
+
+    async def _close_flooded(self) -> None:
+        self.flooded = True
+        self._log.warning("ocpp.flood_closed", refused=self.flood_refused)
+        await self.close(CLOSE_POLICY, "Message rate exceeded")
 
     async def _on_event(self, event: object) -> None:
         if isinstance(event, CallReceived):
@@ -326,6 +403,18 @@ class StationConnection:
         for future in callers:
             if not future.done():
                 future.set_exception(error)
+
+
+def _flood_guard(settings: ConnectionSettings) -> FloodGuard | None:
+    if settings.message_rate <= 0:
+        return None
+    return FloodGuard(
+        settings.message_rate,
+        settings.message_burst,
+        settings.flood_close_after,
+        settings.flood_window,
+        time.monotonic(),
+    )
 
 
 def _transfer(source: asyncio.Future[OcppModel], target: asyncio.Future[OcppModel]) -> None:
