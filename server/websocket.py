@@ -2,12 +2,14 @@
 then the router takes the socket.
 
 A station connects at ``ws://HOST:PORT/<anything>/<stationId>`` (or ``/<stationId>``); the last
-path segment, percent-decoded, is its identity (OCPP-J §3.1.1). An identity the CSMS does not
+path segment, percent-decoded, is its identity (OCPP-J §3.1.1). The station authenticates as
+its listener's security profile asks (``server.station_auth``); an identity the CSMS does not
 know is refused with 404 when the unknown-station policy says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from urllib.parse import unquote
 
@@ -20,6 +22,7 @@ from citrine_data import DataError
 from citrine_util.admission import Overloaded
 from citrine_util.networking import ConnectionClosed
 from server.runtime import Runtime
+from server.station_auth import Refusal
 
 log = structlog.get_logger(__name__)
 
@@ -81,6 +84,10 @@ async def station_websocket(websocket: WebSocket) -> None:
         await _refuse(websocket, 400, f"Subprotocol {SUBPROTOCOL} is required")
         return
     station = StationKey(runtime.config.tenant_id, identity)
+    authenticated = await runtime.station_auth.authenticate(websocket.scope, station)
+    if isinstance(authenticated, Refusal):
+        await _refuse(websocket, authenticated.status, authenticated.reason, authenticated.headers)
+        return
     try:
         admission = await router.admit(station)
     except Overloaded as exc:
@@ -95,6 +102,7 @@ async def station_websocket(websocket: WebSocket) -> None:
         log.warning("station.unknown_refused", station_id=identity)
         await _refuse(websocket, 404, f"Unknown charging station {identity}")
         return
+    admission = dataclasses.replace(admission, certificate_serial=authenticated.serial_to_match)
     await websocket.accept(subprotocol=SUBPROTOCOL)
     await router.serve(station, StarletteTransport(websocket), admission)
 

@@ -46,6 +46,7 @@ from citrine_base.topics import (
 from citrine_data import DataError, unit_of_work
 from citrine_modules.deps import ModuleDeps
 from citrine_modules.ocpp_router.boot_gate import BootGate
+from citrine_modules.ocpp_router.certificate_binding import SerialBinding
 from citrine_modules.ocpp_router.frames import FrameRecorder
 from citrine_modules.ocpp_router.presence import REPLACED, Presence
 from citrine_modules.ocpp_router.service import Admission, PresenceBook, registry_service
@@ -95,6 +96,7 @@ class OcppRouter:
         )
         self.boot_throttle = BootThrottle(deps.cache, admission)
         self._gates: dict[StationKey, BootGate] = {}
+        self.serials = SerialBinding(deps)
         self._throttled: set[StationKey] = set()
         self._subscription: Subscription | None = None
 
@@ -146,6 +148,7 @@ class OcppRouter:
         )
         previous = self.registry.register(connection)
         self._gates[station] = BootGate(admission.registration)
+        self.serials.bind(station, admission.certificate_serial)
         try:
             if previous is not None:
                 log.info("station.replaced", station_id=station.station_id)
@@ -164,6 +167,7 @@ class OcppRouter:
         finally:
             if self.registry.unregister(connection):
                 self._gates.pop(station, None)
+                self.serials.forget(station)
                 await self._forget(station)
 
     async def _forget(self, station: StationKey) -> None:
@@ -202,6 +206,8 @@ class OcppRouter:
         if refusal is not None:
             raise SecurityError(refusal)
         if spec.action == Action.BOOT_NOTIFICATION:
+            if not await self.serials.holds(connection, received.request):
+                raise SecurityError("The serial number does not match the certificate")
             throttled = await self._throttle_boot(connection.station)
             if throttled is not None:
                 return throttled
