@@ -75,6 +75,7 @@ def verify_password(password: str, stored: str) -> bool:
 
 async def verify_async(password: str, *stored: str | None) -> int | None:
     """The index of the first of ``stored`` that ``password`` matches, or None; in a thread."""
+
     def check() -> int | None:
         for index, candidate in enumerate(stored):
             if candidate is not None and verify_password(password, candidate):

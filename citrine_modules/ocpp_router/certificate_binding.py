@@ -65,4 +65,6 @@ class SerialBinding:
                     announce = functools.partial(announce_security_event, self.deps.broker, event)
                     uow.after_commit(announce)
         except DataError as exc:
-            log.warning("station.security_event_lost", station_id=station.station_id, error=str(exc))
+            log.warning(
+                "station.security_event_lost", station_id=station.station_id, error=str(exc)
+            )
