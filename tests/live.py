@@ -50,7 +50,7 @@ class LiveServer:
     def wss_url(self, station_id: str, listener: int = 0, prefix: str = "/ocpp") -> str:
         """The URL of ``station_id`` on TLS listener number ``listener`` (as configured)."""
         port = self.config.station_security.listeners[listener].port
-        return f"wss://localhost:{port}{prefix}/{station_id}"
+        return f"wss://127.0.0.1:{port}{prefix}/{station_id}"
 
     @property
     def runtime(self) -> Runtime:

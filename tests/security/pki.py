@@ -3,6 +3,7 @@ localhost, station client certificates; and TLS listener settings using them."""
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -80,12 +81,18 @@ def issue(
     expired: bool = False,
 ) -> Issued:
     key: Key = (
-        rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
+        rsa.generate_private_key(65537, 2048)
+        if rsa_key
+        else ec.generate_private_key(ec.SECP256R1())
     )
     now = datetime.now(UTC)
-    start, end = (now - timedelta(days=10), now - timedelta(days=1)) if expired else (
-        now - timedelta(days=1),
-        now + timedelta(days=10),
+    start, end = (
+        (now - timedelta(days=10), now - timedelta(days=1))
+        if expired
+        else (
+            now - timedelta(days=1),
+            now + timedelta(days=10),
+        )
     )
     usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
     builder = (
@@ -101,7 +108,10 @@ def issue(
     )
     if server:
         builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False
+            x509.SubjectAlternativeName(
+                [x509.DNSName(cn), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
         )
     return Issued(builder.sign(ca.key, hashes.SHA256()), key)
 

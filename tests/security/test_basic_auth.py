@@ -40,7 +40,8 @@ async def test_right_credentials_boot_accepted(server: LiveServer, http: httpx.A
     """TC_A_01_CSMS: valid username/password: the upgrade succeeds, the boot is Accepted."""
     async with raw_station(server, "BA-1", additional_headers=basic("BA-1", PASSWORD)) as station:
         frame = await station.boot()
-    assert frame[0] == 3 and frame[2]["status"] == "Accepted"
+    assert frame[0] == 3
+    assert frame[2]["status"] == "Accepted"
 
 
 async def test_username_not_the_identity_refused(
@@ -63,7 +64,8 @@ async def test_wrong_password_refused(server: LiveServer, http: httpx.AsyncClien
     events = await security_events(server, "BA-1")
     assert events[-1][0] == "FailedToAuthenticateAtCsms"
     assert events[-1][1].startswith("Wrong password (from 127.0.0.1")
-    assert PASSWORD not in str(events) and OTHER_PASSWORD not in str(events)
+    assert PASSWORD not in str(events)
+    assert OTHER_PASSWORD not in str(events)
 
 
 async def test_no_credentials_on_profile_1_refused(
