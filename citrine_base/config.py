@@ -139,11 +139,11 @@ class StationSecurityConfig(BaseModel):
     listeners: list[TlsListenerConfig] = Field(
         default_factory=list, description="TLS listeners (profiles 2 and 3) next to the plain one"
     )
-    register_unknown_with_basic_auth: bool = Field(
+    accept_without_password: bool = Field(
         default=False,
-        description="Let an unknown identity register (stations.unknown) on profile 1/2 without "
-        "a password: it has none to check. Off: refused with 401 (profile 3 proves identity "
-        "with its certificate and registers under stations.unknown)",
+        description="Let a station that has no password (an unknown identity, registered under "
+        "stations.unknown, or a known one nobody set a password for) connect on profile 1/2 "
+        "unchecked. Off: refused with 401 (profile 3 proves identity with its certificate)",
     )
     failures_before_backoff: int = Field(
         default=3, ge=1, description="Failed handshakes from one address before it is throttled"

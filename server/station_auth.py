@@ -15,8 +15,9 @@ profile    what the station must show
 A station connecting below its ``minimum_security_profile`` is refused (no downgrade,
 A00.FR.002/005). Every refusal is logged and, for a registered station, stored as its
 security event; addresses that keep failing are throttled (``citrine_util.auth_throttle``).
-An unknown identity on profile 1/2 has no password to check: refused (401) unless
-``register_unknown_with_basic_auth``; the unknown-station policy then applies as on profile 0.
+A station without a password (an unknown identity, or one nobody set a password for) has
+nothing to check on profile 1/2: refused (401) unless ``accept_without_password``; the
+unknown-station policy then applies as on profile 0.
 Passwords are never logged; hashes are checked in a thread.
 """
 
@@ -159,7 +160,7 @@ class StationAuthenticator:
     async def _check_password(
         self, scope: Scope, station: StationKey, record: StationAuthRecord | None, profile: int
     ) -> Authenticated | _Failure:
-        if record is None and self._may_register_unauthenticated():
+        if (record is None or record.password_hash is None) and self._may_skip(record):
             return Authenticated(profile)
         credentials = basic_credentials(scope)
         if credentials is None:
@@ -186,11 +187,12 @@ class StationAuthenticator:
             log.info("station.previous_password_used", station_id=station.station_id)
         return Authenticated(profile)
 
-    def _may_register_unauthenticated(self) -> bool:
-        policy = self._config.stations.unknown
-        allowed = self._config.station_security.register_unknown_with_basic_auth
-        # Under the refuse policy the admission answers 404, as on profile 0.
-        return allowed or policy is UnknownStationPolicy.REFUSE
+    def _may_skip(self, record: StationAuthRecord | None) -> bool:
+        """Whether a station without a password may pass unchecked: when so configured, or
+        when it is unknown and the admission refuses it anyway (404, as on profile 0)."""
+        if self._config.station_security.accept_without_password:
+            return True
+        return record is None and self._config.stations.unknown is UnknownStationPolicy.REFUSE
 
     async def _record(self, station: StationKey, failure: _Failure, tech_info: str) -> None:
         log.warning(
