@@ -23,6 +23,7 @@ Passwords are never logged; hashes are checked in a thread.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import functools
@@ -41,7 +42,13 @@ from citrine_data.repositories.credentials import StationAuthRecord
 from citrine_util.auth_throttle import AuthThrottle
 from citrine_util.certificates import CertificateProblem
 from citrine_util.certificates.client import check_station_certificate
-from citrine_util.passwords import PasswordRefused, check_password, verify_async
+from citrine_util.passwords import (
+    PasswordRefused,
+    check_password,
+    hash_password,
+    verify_async,
+    verify_password,
+)
 from citrine_util.security_events import announce_security_event, record_security_event
 from server.listeners import Listener, listener_of, peer_certificate
 
@@ -50,6 +57,18 @@ log = structlog.get_logger(__name__)
 BAD_PASSWORD = "FailedToAuthenticateAtCsms"
 BAD_CERTIFICATE = "InvalidChargingStationCertificate"
 PROFILE_TOO_LOW = "SecurityProfileTooLow"  # not in OCPP's list: raised by this CSMS
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("no station has this password")
+
+
+def _spend_a_check(password: str) -> None:
+    """As long as checking a wrong password takes (blocking: run it in a thread)."""
+    verify_password(password, _dummy_hash())
+
+
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'}
 
 
@@ -70,7 +89,13 @@ class Authenticated:
 class _Failure:
     status: int
     event_type: str
-    reason: str
+    reason: str  # stored and logged; the station hears only ``told``
+
+    @property
+    def told(self) -> str:
+        # One answer for every password failure: the station (or whoever tries) learns
+        # neither whether the identity exists nor whether it has a password.
+        return "Invalid credentials" if self.event_type == BAD_PASSWORD else self.reason
 
 
 def basic_credentials(scope: Scope) -> tuple[str, str] | None:
@@ -120,7 +145,7 @@ class StationAuthenticator:
         self.throttle.failed(address)
         await self._record(station, outcome, f"{outcome.reason} (from {address}, {listener.name})")
         headers = BASIC_CHALLENGE if outcome.event_type == BAD_PASSWORD else {}
-        return Refusal(outcome.status, outcome.reason, headers)
+        return Refusal(outcome.status, outcome.told, headers)
 
     async def _check(
         self,
@@ -169,6 +194,7 @@ class StationAuthenticator:
         if username != station.station_id:
             return _Failure(401, BAD_PASSWORD, "The username is not the station identity")
         if record is None or record.password_hash is None:
+            await asyncio.to_thread(_spend_a_check, password)
             return _Failure(401, BAD_PASSWORD, "No password is set for this station")
         try:
             check_password(password)

@@ -61,6 +61,7 @@ async def test_wrong_password_refused(server: LiveServer, http: httpx.AsyncClien
     for password in ("wrong-password-0000", OTHER_PASSWORD):
         refused = await refused_status(server, "BA-1", additional_headers=basic("BA-1", password))
         assert refused.response.status_code == 401
+        assert refused.response.body == b"Invalid credentials"
     events = await security_events(server, "BA-1")
     assert events[-1][0] == "FailedToAuthenticateAtCsms"
     assert events[-1][1].startswith("Wrong password (from 127.0.0.1")
@@ -100,6 +101,8 @@ async def test_unknown_station_without_password_refused(
         server, "BA-UNKNOWN", additional_headers=basic("BA-UNKNOWN", PASSWORD)
     )
     assert refused.response.status_code == 401
+    # The same answer as a wrong password: nothing tells which identities exist.
+    assert refused.response.body == b"Invalid credentials"
     stations = await http.get("/stations/BA-UNKNOWN")
     assert stations.status_code == 404  # not registered either
 
