@@ -220,3 +220,19 @@ async def test_certificate_of_another_ca_refused(
             open_timeout=5,
         ) as station:
             await station.boot()
+
+
+async def test_unknown_station_with_a_valid_certificate_registers(
+    server: LiveServer, pki: TlsSetup, http: httpx.AsyncClient
+) -> None:
+    """On profile 3 the certificate proves the identity: ``stations.unknown`` (accept) applies."""
+    client = issue(internal_ca(server), "SN-NEW")
+    async with raw_station(
+        server,
+        "MTLS-NEW",
+        url=server.wss_url("MTLS-NEW", PROFILE_3),
+        ssl=pki.client_context(client),
+    ) as station:
+        frame = await station.call("BootNotification", boot_payload("SN-NEW"))
+    assert frame[2]["status"] == "Accepted"
+    assert (await http.get("/stations/MTLS-NEW")).status_code == 200
