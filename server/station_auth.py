@@ -36,7 +36,7 @@ from starlette.types import Scope
 from citrine_base.config import SystemConfig, UnknownStationPolicy
 from citrine_base.interfaces.broker import Broker
 from citrine_base.interfaces.envelope import StationKey
-from citrine_data import SessionFactory, unit_of_work
+from citrine_data import DataError, SessionFactory, unit_of_work
 from citrine_data.repositories import StationCredentialRepository
 from citrine_data.repositories.credentials import StationAuthRecord
 from citrine_util.auth_throttle import AuthThrottle
@@ -134,11 +134,14 @@ class StationAuthenticator:
             headers = {"Retry-After": str(int(wait) + 1)}
             return Refusal(429, "Too many failed authentications; retry later", headers)
         listener = listener_of(scope, self._config)
-        async with unit_of_work(self._sessions) as uow:
-            record = await StationCredentialRepository.from_session(uow.session).auth_record(
-                station
-            )
-        outcome = await self._check(scope, station, listener, record)
+        try:
+            async with unit_of_work(self._sessions) as uow:
+                credentials = StationCredentialRepository.from_session(uow.session)
+                record = await credentials.auth_record(station)
+            outcome = await self._check(scope, station, listener, record)
+        except DataError as exc:
+            log.error("station.auth_unavailable", station_id=station.station_id, error=exc.message)
+            return Refusal(503, "The CSMS cannot authenticate stations right now")
         if isinstance(outcome, Authenticated):
             self.throttle.succeeded(address)
             return outcome
@@ -227,9 +230,15 @@ class StationAuthenticator:
             type=failure.event_type,
             reason=tech_info,
         )
-        async with unit_of_work(self._sessions) as uow:
-            event = await record_security_event(
-                uow.session, station, failure.event_type, tech_info, datetime.now(UTC)
+        try:
+            async with unit_of_work(self._sessions) as uow:
+                event = await record_security_event(
+                    uow.session, station, failure.event_type, tech_info, datetime.now(UTC)
+                )
+                if event is not None:
+                    announce = functools.partial(announce_security_event, self._broker, event)
+                    uow.after_commit(announce)
+        except DataError as exc:
+            log.warning(
+                "station.security_event_lost", station_id=station.station_id, error=exc.message
             )
-            if event is not None:
-                uow.after_commit(functools.partial(announce_security_event, self._broker, event))

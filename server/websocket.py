@@ -84,11 +84,15 @@ async def station_websocket(websocket: WebSocket) -> None:
         await _refuse(websocket, 400, f"Subprotocol {SUBPROTOCOL} is required")
         return
     station = StationKey(runtime.config.tenant_id, identity)
-    authenticated = await runtime.station_auth.authenticate(websocket.scope, station)
-    if isinstance(authenticated, Refusal):
-        await _refuse(websocket, authenticated.status, authenticated.reason, authenticated.headers)
-        return
     try:
+        # A slot of the handshake limiter: password hashing and the lookup are bounded too.
+        async with router.handshakes.turn():
+            authenticated = await runtime.station_auth.authenticate(websocket.scope, station)
+        if isinstance(authenticated, Refusal):
+            await _refuse(
+                websocket, authenticated.status, authenticated.reason, authenticated.headers
+            )
+            return
         admission = await router.admit(station)
     except Overloaded as exc:
         # Reconnect storm: refuse at once rather than queue; the station backs off and retries.
