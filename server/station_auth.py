@@ -83,6 +83,9 @@ class Refusal:
 class Authenticated:
     security_profile: int
     serial_to_match: str | None = None  # profile 3: the certificate's CN, for the boot check
+    # A password or certificate was checked (not profile 0, not a station let in without a
+    # password): only that clears the address's failures.
+    proven: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,8 @@ class StationAuthenticator:
             log.error("station.auth_unavailable", station_id=station.station_id, error=exc.message)
             return Refusal(503, "The CSMS cannot authenticate stations right now")
         if isinstance(outcome, Authenticated):
-            self.throttle.succeeded(address)
+            if outcome.proven:
+                self.throttle.succeeded(address)
             return outcome
         self.throttle.failed(address)
         await self._record(station, outcome, f"{outcome.reason} (from {address}, {listener.name})")
@@ -183,7 +187,7 @@ class StationAuthenticator:
             )
         except CertificateProblem as problem:
             return _Failure(401, BAD_CERTIFICATE, f"Client certificate refused: {problem}")
-        return Authenticated(3, checked.serial_to_match)
+        return Authenticated(3, checked.serial_to_match, proven=True)
 
     async def _check_password(
         self, scope: Scope, station: StationKey, record: StationAuthRecord | None, profile: int
@@ -214,7 +218,7 @@ class StationAuthenticator:
             log.info("station.password_rotated", station_id=station.station_id)
         elif matched == 1:
             log.info("station.previous_password_used", station_id=station.station_id)
-        return Authenticated(profile)
+        return Authenticated(profile, proven=True)
 
     def _may_skip(self, record: StationAuthRecord | None) -> bool:
         """Whether a station without a password may pass unchecked: when so configured, or

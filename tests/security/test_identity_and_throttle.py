@@ -34,7 +34,9 @@ async def server(pki: TlsSetup) -> AsyncIterator[LiveServer]:
         "backoff_initial": 30,
     }
     async with live_server(
-        station_security=security, certificates={"common_name": "station_id"}
+        station_security=security,
+        certificates={"common_name": "station_id"},
+        stations={"unknown": "refuse"},
     ) as live:
         yield live
 
@@ -85,3 +87,18 @@ async def test_repeated_failures_are_throttled(server: LiveServer, http: httpx.A
     server.runtime.station_auth.throttle.succeeded("127.0.0.1")
     async with raw_station(server, "ID-1", additional_headers=basic("ID-1", PASSWORD)):
         pass
+
+
+async def test_unknown_station_under_the_refuse_policy(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    """``stations.unknown = refuse``: 404 as on profile 0; that clears no failure, so unknown
+    identities cannot be used to reset an address's back-off."""
+    wrong = await refused_status(server, "ID-1", additional_headers=basic("ID-1", "x" * 20))
+    assert wrong.response.status_code == 401
+    unknown = await refused_status(server, "NOBODY", additional_headers=basic("NOBODY", PASSWORD))
+    assert unknown.response.status_code == 404
+    wrong = await refused_status(server, "ID-1", additional_headers=basic("ID-1", "x" * 20))
+    assert wrong.response.status_code == 401
+    throttled = await refused_status(server, "ID-1", additional_headers=basic("ID-1", PASSWORD))
+    assert throttled.response.status_code == 429
