@@ -26,6 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from citrine_base.config import SystemConfig, TlsListenerConfig
+from citrine_util.certificates import load_chain
+from citrine_util.certificates.x509 import check_validity
 from server.auth import is_loopback
 
 if TYPE_CHECKING:
@@ -78,8 +80,23 @@ def peer_certificate(scope: Scope) -> bytes | None:
     tls = scope.get("extensions", {}).get(TLS_EXTENSION)
     if not isinstance(tls, dict):
         return None
-    chain = tls.get("client_cert_der")
-    return chain if isinstance(chain, bytes) else None
+    leaf = tls.get("client_cert_der")
+    return leaf if isinstance(leaf, bytes) else None
+
+
+def verified_chain(scope: Scope) -> list[bytes]:
+    """The chain OpenSSL verified, leaf first, DER; empty before Python 3.13."""
+    tls = scope.get("extensions", {}).get(TLS_EXTENSION)
+    chain = tls.get("client_chain_der") if isinstance(tls, dict) else None
+    return [item for item in chain if isinstance(item, bytes)] if isinstance(chain, list) else []
+
+
+def _chain_of(ssl_object: ssl.SSLObject) -> list[bytes]:
+    # SSLObject.get_verified_chain exists from Python 3.13 (DER bytes, leaf first).
+    get_chain = getattr(ssl_object, "get_verified_chain", None)
+    if get_chain is None:
+        return []
+    return [bytes(item) for item in get_chain()]
 
 
 class ListenerApp:
@@ -104,7 +121,8 @@ class TlsWebSocketProtocol(WebSocketsSansIOProtocol):
     handshake, client certificate verification included, is complete by then; we read the
     peer's DER certificate from ``transport.get_extra_info("ssl_object")`` and add it, with the
     TLS version, as ``scope["extensions"]["tls"]`` before the app runs. Only the leaf: before
-    Python 3.13 ``ssl`` cannot give the verified chain.
+    Python 3.13 ``ssl`` cannot give the verified chain (from 3.13 it is added too, so that the
+    dates of intermediate CAs are checked).
     """
 
     _tls: dict[object, object] | None = None
@@ -115,6 +133,7 @@ class TlsWebSocketProtocol(WebSocketsSansIOProtocol):
         if isinstance(ssl_object, ssl.SSLObject):
             self._tls = {
                 "client_cert_der": ssl_object.getpeercert(binary_form=True),
+                "client_chain_der": _chain_of(ssl_object),
                 "tls_version": ssl_object.version(),
                 "cipher_suite": (ssl_object.cipher() or ("",))[0],
             }
@@ -140,6 +159,8 @@ def tls_context(listener: TlsListenerConfig, client_ca_pem: str | None) -> ssl.S
     if listener.security_profile == 3:
         if not client_ca_pem:
             raise ValueError(f"The profile 3 listener on port {listener.port} has no client CA")
+        for authority in load_chain(client_ca_pem):
+            check_validity(authority)  # OpenSSL will not look at the dates (NO_CHECK_TIME)
         context.verify_mode = ssl.CERT_REQUIRED
         context.verify_flags |= ssl.VerifyFlags(NO_CHECK_TIME)
         context.load_verify_locations(cadata=client_ca_pem)

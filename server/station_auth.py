@@ -50,7 +50,7 @@ from citrine_util.passwords import (
     verify_password,
 )
 from citrine_util.security_events import announce_security_event, record_security_event
-from server.listeners import Listener, listener_of, peer_certificate
+from server.listeners import Listener, listener_of, peer_certificate, verified_chain
 
 log = structlog.get_logger(__name__)
 
@@ -184,6 +184,7 @@ class StationAuthenticator:
                 organization=certificates.organization,
                 common_name=certificates.common_name,
                 at=datetime.now(UTC),
+                chain=verified_chain(scope),
             )
         except CertificateProblem as problem:
             return _Failure(401, BAD_CERTIFICATE, f"Client certificate refused: {problem}")

@@ -4,11 +4,14 @@ header, redaction of passwords from logged messages."""
 from __future__ import annotations
 
 import base64
+import ssl
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 import pytest
 
+from citrine_base.config import TlsListenerConfig
 from citrine_util.auth_throttle import AuthThrottle
 from citrine_util.certificates import CertificateProblem
 from citrine_util.certificates.client import check_station_certificate
@@ -21,8 +24,9 @@ from citrine_util.passwords import (
     verify_password,
 )
 from citrine_util.redaction import REDACTED, redact_frame, redact_payload
+from server.listeners import tls_context
 from server.station_auth import basic_credentials
-from tests.security.pki import issue, make_ca
+from tests.security.pki import issue, make_ca, tls_setup
 
 
 class TestPasswords:
@@ -105,6 +109,31 @@ class TestStationCertificate:
         assert self.check(self.der("CS-1"), "CS-1", "station_id") is None
         with pytest.raises(CertificateProblem, match="not the station identity"):
             self.check(self.der("CS-2"), "CS-1", "station_id")
+
+    def test_expired_ca_in_the_verified_chain(self) -> None:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        expired_ca = issue(self.ca, "Old Sub CA", expired=True).certificate.public_bytes(
+            Encoding.DER
+        )
+        leaf = self.der("SN-1")
+        with pytest.raises(CertificateProblem, match=r"Old Sub CA.*Expired"):
+            check_station_certificate(
+                leaf,
+                "CS-1",
+                organization="Citrine",
+                common_name="serial_number",
+                at=datetime.now(UTC),
+                chain=[leaf, expired_ca],
+            )
+
+    def test_expired_client_ca_refused_at_start(self, tmp_path: Path) -> None:
+        setup = tls_setup(tmp_path)
+        listener = TlsListenerConfig.model_validate(setup.listener(8443, 3))
+        old_ca = issue(self.ca, "Old CA", expired=True)
+        with pytest.raises(CertificateProblem, match="Expired"):
+            tls_context(listener, old_ca.pem)
+        assert tls_context(listener, self.ca.pem).verify_mode == ssl.CERT_REQUIRED
 
     def test_organisation_and_validity(self) -> None:
         with pytest.raises(CertificateProblem, match="O is 'Other'"):
