@@ -85,15 +85,14 @@ async def station_websocket(websocket: WebSocket) -> None:
         return
     station = StationKey(runtime.config.tenant_id, identity)
     try:
-        # A slot of the handshake limiter: password hashing and the lookup are bounded too.
+        # One slot of the handshake limiter for both: password hashing is bounded too.
         async with router.handshakes.turn():
             authenticated = await runtime.station_auth.authenticate(websocket.scope, station)
-        if isinstance(authenticated, Refusal):
-            await _refuse(
-                websocket, authenticated.status, authenticated.reason, authenticated.headers
-            )
-            return
-        admission = await router.admit(station)
+            if isinstance(authenticated, Refusal):
+                refusal = authenticated
+                await _refuse(websocket, refusal.status, refusal.reason, refusal.headers)
+                return
+            admission = await router.admit(station, slot_held=True)
     except Overloaded as exc:
         # Reconnect storm: refuse at once rather than queue; the station backs off and retries.
         await _refuse(websocket, 503, str(exc), {"Retry-After": str(exc.retry_after)})

@@ -124,12 +124,16 @@ class OcppRouter:
         config = self.deps.config.leniency_for(station_id)
         return Leniency(config.ignore_unknown_fields, config.drop_null_fields)
 
-    async def admit(self, station: StationKey) -> Admission | None:
+    async def admit(self, station: StationKey, *, slot_held: bool = False) -> Admission | None:
         """Decide at the handshake whether ``station`` may connect (None: refuse it).
 
-        Raises ``Overloaded`` when too many handshakes already wait in this process.
+        Raises ``Overloaded`` when too many handshakes already wait in this process; with
+        ``slot_held`` the caller holds a slot already (``handshakes.turn()``).
         """
-        async with self.handshakes.turn(), unit_of_work(self.deps.sessions) as uow:
+        async with contextlib.AsyncExitStack() as stack:
+            if not slot_held:
+                await stack.enter_async_context(self.handshakes.turn())
+            uow = await stack.enter_async_context(unit_of_work(self.deps.sessions))
             return await registry_service.admit(
                 uow.session, station, self.deps.config.stations.unknown
             )
