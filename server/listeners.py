@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from citrine_base.config import SystemConfig, TlsListenerConfig
+from citrine_modules.certificates import CertificatesModule
 from citrine_util.certificates import load_chain
 from citrine_util.certificates.x509 import check_validity
 from server.auth import is_loopback
@@ -171,8 +172,6 @@ def station_ca_pem(runtime: Runtime, listener: TlsListenerConfig) -> str | None:
     """The CA(s) profile 3 stations chain to: the listener's file, else the CSMS's own CA."""
     if listener.client_ca_file:
         return Path(listener.client_ca_file).read_text()
-    from citrine_modules.certificates import CertificatesModule
-
     for module in runtime.modules:
         if isinstance(module, CertificatesModule):
             return module.authority.chain_pem
