@@ -106,6 +106,55 @@ class StationsConfig(BaseModel):
     )
 
 
+class TlsCertificateConfig(BaseModel):
+    """One server certificate of a TLS listener: a PEM chain (leaf first) and its key."""
+
+    certificate_file: str
+    key_file: str
+    key_password: SecretStr | None = None
+
+
+class TlsListenerConfig(BaseModel):
+    """A wss:// listener for stations on security profile 2 or 3 (A00.FR.006: one profile
+    per listener). OCPP's cipher suites need an RSA and an ECDSA certificate: give both."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(ge=0, le=65535)
+    security_profile: Literal[2, 3]
+    certificates: list[TlsCertificateConfig] = Field(min_length=1)
+    client_ca_file: str | None = Field(
+        default=None,
+        description="Profile 3: PEM of the CA(s) station certificates must chain to; unset: "
+        "the CSMS's own certificate authority (certificates.*)",
+    )
+
+
+class StationSecurityConfig(BaseModel):
+    """How stations authenticate (security profiles 1-3, block A); see docs/security.md."""
+
+    plain_security_profile: Literal[0, 1] | None = Field(
+        default=None,
+        description="Profile of the plain ws:// listener (host, port): 0 no authentication, "
+        "1 HTTP Basic. Unset: 0 when bound to a loopback address (a local run), else 1",
+    )
+    listeners: list[TlsListenerConfig] = Field(
+        default_factory=list, description="TLS listeners (profiles 2 and 3) next to the plain one"
+    )
+    accept_without_password: bool = Field(
+        default=False,
+        description="Let a station that has no password (an unknown identity, registered under "
+        "stations.unknown, or a known one nobody set a password for) connect on profile 1/2 "
+        "unchecked. Off: refused with 401 (profile 3 proves identity with its certificate)",
+    )
+    failures_before_backoff: int = Field(
+        default=3, ge=1, description="Failed handshakes from one address before it is throttled"
+    )
+    backoff_initial: float = Field(
+        default=1.0, gt=0, description="First back-off (s); doubles with every further failure"
+    )
+    backoff_max: float = Field(default=300.0, gt=0, description="Longest back-off (s)")
+
+
 class BootDefaults(BaseModel):
     """How stations without boot settings of their own are booted, and how a Pending boot is
     provisioned (B01-B03). Per-station settings (REST ``/stations/{id}/boot-config``) win."""
@@ -467,6 +516,7 @@ class SystemConfig(BaseSettings):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     log: LogConfig = Field(default_factory=LogConfig)
     stations: StationsConfig = Field(default_factory=StationsConfig)
+    station_security: StationSecurityConfig = Field(default_factory=StationSecurityConfig)
     message_log: MessageLogConfig = Field(default_factory=MessageLogConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     files: FileTransferConfig = Field(default_factory=FileTransferConfig)

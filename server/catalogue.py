@@ -16,6 +16,7 @@ from citrine_modules.firmware import FirmwareModule
 from citrine_modules.monitoring import MonitoringModule
 from citrine_modules.reporting import ReportingModule
 from citrine_modules.smart_charging import SmartChargingModule
+from citrine_modules.station_security import StationSecurityModule
 from citrine_modules.stations import StationsModule
 from citrine_modules.transactions import TransactionsModule
 from citrine_modules.webhooks import WebhooksModule
@@ -32,6 +33,7 @@ MODULES: dict[str, type[CsmsModule]] = {
         MonitoringModule,
         ReportingModule,
         SmartChargingModule,
+        StationSecurityModule,
         StationsModule,
         TransactionsModule,
         WebhooksModule,

@@ -13,6 +13,7 @@ cluster (``CITRINE_REDIS_URL``, ``CITRINE_AMQP_URL``).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import resource
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,7 @@ import uvicorn
 from citrine_base.config import SystemConfig
 from citrine_data import migrate
 from server.app import create_app
+from server.listeners import plain_server, serve_all, tls_servers
 from server.logging import configure_logging
 
 
@@ -72,31 +74,18 @@ def raise_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def uvicorn_config(config: SystemConfig, *, with_router: bool = True) -> uvicorn.Config:
-    ocpp = config.ocpp
-    return uvicorn.Config(
-        create_app(config, with_router=with_router),
-        host=config.host,
-        port=config.port,
-        ws="websockets-sansio",
-        ws_max_size=ocpp.max_frame_bytes,
-        ws_ping_interval=ocpp.ping_interval or None,
-        ws_ping_timeout=ocpp.ping_timeout,
-        ws_per_message_deflate=True,
-        # X-Forwarded-For is believed only from these (per address caps, logs).
-        proxy_headers=bool(config.limits.trusted_proxies),
-        forwarded_allow_ips=config.limits.trusted_proxies or None,
-        lifespan="on",
-        log_config=None,
-        backlog=4096,
-        timeout_graceful_shutdown=10,
-    )
-
-
 def serve(config: SystemConfig, *, with_router: bool = True) -> None:
+    """The plain listener and, with the router, every TLS listener (``server.listeners``)."""
     configure_logging(config.log)
     raise_file_limit()
-    uvicorn.Server(uvicorn_config(config, with_router=with_router)).run()
+    app = create_app(config, with_router=with_router)
+    main = plain_server(app, config)
+
+    def others() -> list[uvicorn.Server]:
+        return tls_servers(app, config, app.state.runtime) if with_router else []
+
+    with asyncio.Runner(loop_factory=main.config.get_loop_factory()) as runner:
+        runner.run(serve_all(main, others))
 
 
 def run_migrations(config: SystemConfig, upgrade_to: str, downgrade_to: str | None) -> None:

@@ -33,6 +33,7 @@ from citrine_util.presence_sweep import PresenceSweep
 from citrine_util.tasks import ClusterJob, TaskSupervisor
 from server.auth import build_authenticator
 from server.catalogue import handled_actions, select_modules
+from server.station_auth import StationAuthenticator
 
 log = structlog.get_logger(__name__)
 
@@ -141,6 +142,7 @@ class Runtime:
             if with_router
             else None
         )
+        self.station_auth = StationAuthenticator(config, self.sessions, self.broker)
         self.tracker = CommandTracker(commands, self.cache)
         self.presence_sweep = PresenceSweep(self.cache, self.sessions, config.cluster.presence_ttl)
 

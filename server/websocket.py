@@ -2,12 +2,14 @@
 then the router takes the socket.
 
 A station connects at ``ws://HOST:PORT/<anything>/<stationId>`` (or ``/<stationId>``); the last
-path segment, percent-decoded, is its identity (OCPP-J §3.1.1). An identity the CSMS does not
+path segment, percent-decoded, is its identity (OCPP-J §3.1.1). The station authenticates as
+its listener's security profile asks (``server.station_auth``); an identity the CSMS does not
 know is refused with 404 when the unknown-station policy says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from urllib.parse import unquote
 
@@ -20,6 +22,7 @@ from citrine_data import DataError
 from citrine_util.admission import Overloaded
 from citrine_util.networking import ConnectionClosed
 from server.runtime import Runtime
+from server.station_auth import Refusal
 
 log = structlog.get_logger(__name__)
 
@@ -82,7 +85,14 @@ async def station_websocket(websocket: WebSocket) -> None:
         return
     station = StationKey(runtime.config.tenant_id, identity)
     try:
-        admission = await router.admit(station)
+        # One slot of the handshake limiter for both: password hashing is bounded too.
+        async with router.handshakes.turn():
+            authenticated = await runtime.station_auth.authenticate(websocket.scope, station)
+            if isinstance(authenticated, Refusal):
+                refusal = authenticated
+                await _refuse(websocket, refusal.status, refusal.reason, refusal.headers)
+                return
+            admission = await router.admit(station, slot_held=True)
     except Overloaded as exc:
         # Reconnect storm: refuse at once rather than queue; the station backs off and retries.
         await _refuse(websocket, 503, str(exc), {"Retry-After": str(exc.retry_after)})
@@ -95,6 +105,7 @@ async def station_websocket(websocket: WebSocket) -> None:
         log.warning("station.unknown_refused", station_id=identity)
         await _refuse(websocket, 404, f"Unknown charging station {identity}")
         return
+    admission = dataclasses.replace(admission, certificate_serial=authenticated.serial_to_match)
     await websocket.accept(subprotocol=SUBPROTOCOL)
     await router.serve(station, StarletteTransport(websocket), admission)
 

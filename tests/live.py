@@ -17,11 +17,13 @@ from typing import Any
 
 import orjson
 import uvicorn
+from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
 from citrine_base.config import SystemConfig
 from citrine_data import migrate
-from server.cli import uvicorn_config
+from server.app import create_app
+from server.listeners import QuietServer, plain_server, serve_all, tls_servers
 from server.runtime import Runtime
 
 
@@ -35,6 +37,8 @@ def free_port() -> int:
 class LiveServer:
     config: SystemConfig
     server: uvicorn.Server
+    app: FastAPI
+    tls: list[uvicorn.Server]
 
     @property
     def base_url(self) -> str:
@@ -43,9 +47,14 @@ class LiveServer:
     def ws_url(self, station_id: str, prefix: str = "/ocpp") -> str:
         return f"ws://127.0.0.1:{self.config.port}{prefix}/{station_id}"
 
+    def wss_url(self, station_id: str, listener: int = 0, prefix: str = "/ocpp") -> str:
+        """The URL of ``station_id`` on TLS listener number ``listener`` (as configured)."""
+        port = self.config.station_security.listeners[listener].port
+        return f"wss://127.0.0.1:{port}{prefix}/{station_id}"
+
     @property
     def runtime(self) -> Runtime:
-        runtime: Runtime = self.server.config.app.state.runtime  # type: ignore[attr-defined]
+        runtime: Runtime = self.app.state.runtime
         return runtime
 
 
@@ -110,16 +119,19 @@ async def live_server(**overrides: Any) -> AsyncIterator[LiveServer]:
     overrides.setdefault("database", {"url": fresh_sqlite_url()})
     overrides.setdefault("storage", {"directory": _storage_for(overrides["database"]["url"])})
     config = SystemConfig.load(None, **overrides)
-    server = uvicorn.Server(uvicorn_config(config))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve())
+    app = create_app(config)
+    server = QuietServer(plain_server(app, config).config)
+    started: list[list[uvicorn.Server]] = []
+    task = asyncio.create_task(
+        serve_all(server, lambda: tls_servers(app, config, app.state.runtime), started.append)
+    )
     try:
-        while not server.started:
+        while not started:
             if task.done():
                 task.result()
                 raise RuntimeError("server stopped during start-up")
             await asyncio.sleep(0.01)
-        yield LiveServer(config, server)
+        yield LiveServer(config, server, app, started[0][1:])
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 15)
@@ -174,5 +186,6 @@ async def raw_station(
 ) -> AsyncIterator[RawStation]:
     """A connected station; ``timeout`` is how long it waits for each answer."""
     kwargs.setdefault("subprotocols", ["ocpp2.0.1"])
-    async with connect(server.ws_url(station_id), **kwargs) as websocket:
+    url = kwargs.pop("url", None) or server.ws_url(station_id)
+    async with connect(url, **kwargs) as websocket:
         yield RawStation(websocket, timeout)

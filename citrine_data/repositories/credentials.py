@@ -3,17 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 
+from citrine_base.interfaces.envelope import StationKey
+from citrine_data.errors import translate_errors
 from citrine_data.models.credentials import ApiKey, StationCredential
+from citrine_data.models.station import ChargingStation
 from citrine_data.repositories.base import Repository
+
+
+@dataclass(frozen=True, slots=True)
+class StationAuthRecord:
+    """What the handshake needs to authenticate a known station."""
+
+    station_pk: int
+    minimum_security_profile: int
+    password_hash: str | None
+    previous_hash: str | None
 
 
 class StationCredentialRepository(Repository):
     async def get(self, station_pk: int) -> StationCredential | None:
         return await self._get(StationCredential, station_pk)
+
+    async def auth_record(self, key: StationKey) -> StationAuthRecord | None:
+        """The station's minimum profile and password hashes; None for an unknown station."""
+        statement = (
+            select(
+                ChargingStation.id,
+                ChargingStation.minimum_security_profile,
+                StationCredential.password_hash,
+                StationCredential.previous_hash,
+            )
+            .outerjoin(StationCredential, StationCredential.station_pk == ChargingStation.id)
+            .where(
+                ChargingStation.tenant_id == key.tenant_id,
+                ChargingStation.station_id == key.station_id,
+            )
+        )
+        with translate_errors():
+            row = (await self.session.execute(statement)).one_or_none()
+        return None if row is None else StationAuthRecord(*row)
+
+    async def replace_password_hash(self, station_pk: int, password_hash: str) -> None:
+        """Set the hash and drop any previous one (an operator set the password on both sides)."""
+        values = {"station_pk": station_pk, "password_hash": password_hash, "previous_hash": None}
+        await self._upsert(StationCredential, values, key=["station_pk"])
 
     async def set_password_hash(self, station_pk: int, password_hash: str) -> StationCredential:
         """Set a new hash; the current one stays valid as ``previous_hash`` until

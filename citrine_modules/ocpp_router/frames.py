@@ -7,6 +7,7 @@ from citrine_base.rpc.protocol import CallReceived, Ignored, Reply, ResponseRece
 from citrine_data.models import Direction
 from citrine_modules.ocpp_router.service import PresenceBook
 from citrine_util.message_log import MessageLogWriter
+from citrine_util.redaction import redact_frame
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 
@@ -51,4 +52,5 @@ class FrameRecorder:
         error_code: str | None,
     ) -> None:
         if self._log is not None:
+            text = redact_frame(action, text) if kind == CALL else text
             self._log.record(station, Direction.OUT, text, kind, message_id, action, error_code)

@@ -47,6 +47,7 @@ from citrine_data import DataError, unit_of_work
 from citrine_modules.deps import ModuleDeps
 from citrine_modules.ocpp_router.admissions import AdmissionBatcher
 from citrine_modules.ocpp_router.boot_gate import BootGate
+from citrine_modules.ocpp_router.certificate_binding import SerialBinding
 from citrine_modules.ocpp_router.flood import FloodRecorder
 from citrine_modules.ocpp_router.frames import FrameRecorder
 from citrine_modules.ocpp_router.presence import REPLACED, Presence
@@ -106,6 +107,7 @@ class OcppRouter:
         self.boot_throttle = BootThrottle(deps.cache, admission)
         self._admissions = AdmissionBatcher(deps.sessions, deps.config.stations.unknown)
         self._gates: dict[StationKey, BootGate] = {}
+        self.serials = SerialBinding(deps)
         self._throttled: set[StationKey] = set()
         self._subscription: Subscription | None = None
 
@@ -133,11 +135,14 @@ class OcppRouter:
         config = self.deps.config.leniency_for(station_id)
         return Leniency(config.ignore_unknown_fields, config.drop_null_fields)
 
-    async def admit(self, station: StationKey) -> Admission | None:
+    async def admit(self, station: StationKey, *, slot_held: bool = False) -> Admission | None:
         """Decide at the handshake whether ``station`` may connect (None: refuse it).
 
-        Raises ``Overloaded`` when too many handshakes already wait in this process.
+        Raises ``Overloaded`` when too many handshakes already wait in this process; with
+        ``slot_held`` the caller holds a slot already (``handshakes.turn()``).
         """
+        if slot_held:
+            return await self._admissions.admit(station)
         async with self.handshakes.turn():
             return await self._admissions.admit(station)
 
@@ -157,6 +162,7 @@ class OcppRouter:
         )
         previous = self.registry.register(connection)
         self._gates[station] = BootGate(admission.registration)
+        self.serials.bind(station, admission.certificate_serial)
         try:
             if previous is not None:
                 log.info("station.replaced", station_id=station.station_id)
@@ -177,6 +183,7 @@ class OcppRouter:
         finally:
             if self.registry.unregister(connection):
                 self._gates.pop(station, None)
+                self.serials.forget(station)
                 await self._forget(station)
 
     async def _forget(self, station: StationKey) -> None:
@@ -215,6 +222,8 @@ class OcppRouter:
         if refusal is not None:
             raise SecurityError(refusal)
         if spec.action == Action.BOOT_NOTIFICATION:
+            if not await self.serials.holds(connection, received.request):
+                raise SecurityError("The serial number does not match the certificate")
             throttled = await self._throttle_boot(connection.station)
             if throttled is not None:
                 return throttled

@@ -28,6 +28,8 @@ class Admission:
     registration: Registration
     minimum_security_profile: int
     registered_now: bool
+    # Profile 3: the serial number in the certificate's CN, which BootNotification must carry.
+    certificate_serial: str | None = None
 
 
 class StationRegistryService:

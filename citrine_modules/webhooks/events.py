@@ -20,6 +20,7 @@ import orjson
 from citrine_base.interfaces.envelope import Envelope, EnvelopeKind, StationKey
 from citrine_base.ocpp.model import format_date_time
 from citrine_modules.webhooks.filters import MESSAGE
+from citrine_util.redaction import redact_payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ def from_exchange(call: Envelope, reply: Envelope) -> WebhookEvent:
         {
             "messageId": call.message_id,
             "initiator": call.initiator.value,
-            "request": orjson.Fragment(call.payload or b"{}"),
+            "request": orjson.Fragment(redact_payload(call.action, call.payload or b"{}")),
             answer: orjson.Fragment(reply.payload or b"{}"),
         }
     )

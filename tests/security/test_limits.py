@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from citrine_base.config import SystemConfig
 from citrine_base.interfaces.envelope import StationKey
 from citrine_base.ocpp.v201 import ACTIONS, Action, messages
-from server.cli import uvicorn_config
+from server.listeners import uvicorn_config
 from tests.live import BOOT_PAYLOAD, LiveServer, live_server, raw_station
 
 RATE = {"message_rate": 5, "message_burst": 5}
@@ -266,11 +266,15 @@ class TestAddressCaps:
 
 class TestSettings:
     def test_uvicorn_gets_the_frame_size_and_the_trusted_proxies(self) -> None:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError("never served")
+
         config = SystemConfig(ocpp={"max_frame_bytes": 4096}, limits={"trusted_proxies": []})
-        server_config = uvicorn_config(config)
+        server_config = uvicorn_config(app, config, "127.0.0.1", 0, lifespan=False)
         assert server_config.ws_max_size == 4096
         assert server_config.proxy_headers is False
-        trusted = uvicorn_config(SystemConfig(limits={"trusted_proxies": ["10.0.0.0/8"]}))
+        trusted_config = SystemConfig(limits={"trusted_proxies": ["10.0.0.0/8"]})
+        trusted = uvicorn_config(app, trusted_config, "127.0.0.1", 0, lifespan=False)
         assert trusted.proxy_headers is True
         assert trusted.forwarded_allow_ips == ["10.0.0.0/8"]
 

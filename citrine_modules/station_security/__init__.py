@@ -1,0 +1,3 @@
+from citrine_modules.station_security.module import StationSecurityModule
+
+__all__ = ["StationSecurityModule"]
