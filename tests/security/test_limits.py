@@ -236,8 +236,7 @@ class TestAddressCaps:
             headers = {"X-Forwarded-For": "10.1.2.3"}
             async with raw_station(server, "CS3", additional_headers=headers) as station:
                 assert (await station.boot())[0] == 3
-        app: Any = server.server.config.app
-        assert app.state.address_book.connected("127.0.0.1") == 0
+        assert server.app.state.address_book.connected("127.0.0.1") == 0
 
     async def test_forwarded_for_from_an_untrusted_peer_is_ignored(self) -> None:
         limits = {"max_connections_per_address": 1, "trusted_proxies": ["10.9.9.9"]}
