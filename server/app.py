@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
@@ -14,6 +15,7 @@ from citrine_base.config import SystemConfig
 from citrine_modules.commands import CommandRecord
 from citrine_modules.message_api import message_router
 from citrine_modules.ocpp_router.api import router as message_log_router
+from citrine_modules.operators.api import router as api_keys_router
 from citrine_modules.rest import Reader, RestContext
 from server.errors import install_error_handlers
 from server.runtime import Runtime
@@ -43,6 +45,14 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
         config=config,
     )
     install_error_handlers(app)
+    if config.cors.origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=config.cors.origins,
+            allow_credentials=config.cors.allow_credentials,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:
@@ -67,6 +77,7 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
         return JSONResponse(record.model_dump(mode="json", by_alias=True))
 
     app.include_router(message_log_router)
+    app.include_router(api_keys_router)
     schemas: dict[str, Any] = {}
     for module in runtime.modules:
         for data_router in module.routers():
