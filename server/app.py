@@ -18,6 +18,7 @@ from citrine_modules.ocpp_router.api import router as message_log_router
 from citrine_modules.operators.api import router as api_keys_router
 from citrine_modules.rest import Reader, RestContext
 from server.errors import install_error_handlers
+from server.openapi import document_errors
 from server.runtime import Runtime
 from server.websocket import station_websocket
 
@@ -106,6 +107,7 @@ def _add_schemas_to_openapi(app: FastAPI, schemas: dict[str, Any]) -> None:
                 title=app.title, version=app.version, summary=app.summary, routes=app.routes
             )
             document.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+            document_errors(document)
             app.openapi_schema = document
         return app.openapi_schema
 
