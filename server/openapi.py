@@ -6,10 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 ERROR_SCHEMA = "ApiErrorBody"
+# ``detail`` is a message, or for an OCPP payload that fails the message's schema (the
+# message and station endpoints validate bodies as strictly as a station's CALL) the OCPP
+# error code, a message and the schema errors.
+_OCPP_DETAIL = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["code", "message"],
+}
 _ERROR = {
     "type": "object",
     "title": ERROR_SCHEMA,
-    "properties": {"detail": {"type": "string", "title": "Detail"}},
+    "properties": {"detail": {"title": "Detail", "anyOf": [{"type": "string"}, _OCPP_DETAIL]}},
     "required": ["detail"],
 }
 _AUTH_ERRORS = {

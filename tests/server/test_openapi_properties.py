@@ -8,11 +8,13 @@ platform admin. Checked: no 5xx, and responses (status, content type, body) as d
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis import checks
@@ -23,10 +25,17 @@ from tests.live import fresh_sqlite_url, live_server
 from tests.server.api_keys import bearer, make_key
 
 MAX_EXAMPLES = 6
+COVERAGE = os.environ.get("CITRINE_SCHEMATHESIS_COVERAGE") == "1"
 
 # The document as the app builds it: no server needed to read it.
+# The coverage phase (every boundary and every invalid variant of every parameter) is
+# thousands of requests for this API: minutes, not the budget of one test module.
+PHASES = {"phases": {"coverage": {"enabled": COVERAGE}}}
 schema = schemathesis.openapi.from_dict(
-    create_app(SystemConfig.load(None, database={"url": "sqlite+aiosqlite:///unused.db"})).openapi()
+    create_app(
+        SystemConfig.load(None, database={"url": "sqlite+aiosqlite:///unused.db"})
+    ).openapi(),
+    config=schemathesis.config.SchemathesisConfig.from_dict(PHASES),
 )
 
 # Not status_code_conformance: 404 and 409 are not in the document of every operation (see
@@ -45,6 +54,7 @@ class ServerThread:
         self.ready = threading.Event()
         self.base_url = ""
         self.headers: dict[str, str] = {}
+        self.http = requests.Session()  # keep-alive: one connection for every case
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.error: BaseException | None = None
@@ -59,6 +69,7 @@ class ServerThread:
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(30)
+        self.http.close()
 
     def _run(self) -> None:
         try:
@@ -99,10 +110,15 @@ def running() -> Iterator[ServerThread]:
     max_examples=MAX_EXAMPLES,
     deadline=None,
     derandomize=True,
+    database=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_document(case: schemathesis.Case, running: ServerThread) -> None:
     case.call_and_validate(
-        base_url=running.base_url, headers=running.headers, checks=CHECKS, timeout=15
+        base_url=running.base_url,
+        session=running.http,
+        headers=running.headers,
+        checks=CHECKS,
+        timeout=15,
     )
