@@ -70,12 +70,16 @@ class JwksCache:
             )
             if not force and recent:
                 return False
+            now = time.monotonic()
             try:
                 self._keys = await self._fetch()
             except InvalidToken:
                 if not self._keys:
                     raise
-            self._fetched_at = time.monotonic()
+                # Keep the old keys; try again after min_refresh_seconds, not a whole cache time.
+                self._fetched_at = now - self.cache_seconds + self.min_refresh_seconds
+                return True
+            self._fetched_at = now
             return True
 
     async def _fetch(self) -> dict[str, PyJWK]:

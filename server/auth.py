@@ -15,8 +15,6 @@ from __future__ import annotations
 import ipaddress
 import time
 
-from fastapi import Request
-
 from citrine_base.config import SystemConfig
 from citrine_data import SessionFactory, unit_of_work
 from citrine_data.repositories import ApiKeyRepository
@@ -35,13 +33,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-class LocalAuthenticator:
-    """Every caller is the local operator (kept for tools and tests that want exactly that)."""
-
-    async def authenticate(self, request: Request) -> Principal:
-        return LOCAL_OPERATOR
 
 
 class LocalAccess:

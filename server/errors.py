@@ -24,7 +24,8 @@ def _status_of(error: DataError) -> int:
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    headers = {"WWW-Authenticate": "ApiKey"} if error.status == 401 else None
+    # RFC 6750: the scheme a client should use; keys go in the same header (or X-API-Key).
+    headers = {"WWW-Authenticate": 'Bearer realm="citrine"'} if error.status == 401 else None
     return JSONResponse({"detail": error.message}, status_code=error.status, headers=headers)
 
 

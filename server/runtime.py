@@ -155,6 +155,7 @@ class Runtime:
             stack.push_async_callback(self.broker.stop)
             await self.storage.start()
             stack.push_async_callback(self.storage.stop)
+            stack.push_async_callback(self.auth.aclose)
             usage = self.auth.keys.usage
             stack.push_async_callback(usage.flush)  # once the tasks stopped: the last uses
             stack.push_async_callback(self.tasks.stop)

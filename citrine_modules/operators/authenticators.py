@@ -127,6 +127,10 @@ class CredentialAuthenticator:
         self.oidc = oidc
         self._anonymous = anonymous
 
+    async def aclose(self) -> None:
+        if self.oidc is not None:
+            await self.oidc.verifier.jwks.aclose()
+
     async def authenticate(self, request: Request) -> Principal:
         credential = presented_credential(request)
         if credential is None:

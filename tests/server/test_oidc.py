@@ -32,6 +32,7 @@ class Provider:
         self.keys: dict[str, Any] = {}
         self.published: list[dict[str, Any]] = []
         self.fetches = 0
+        self.down = False
 
     def add_rsa(self, kid: str, *, publish: bool = True) -> None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -70,6 +71,9 @@ def provider() -> Iterator[tuple[Provider, str]]:
     class Jwks(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             idp.fetches += 1
+            if idp.down:
+                self.send_error(503)
+                return
             body = json.dumps({"keys": idp.published}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -156,6 +160,21 @@ class TestVerifier:
                     jwt.encode({"iss": ISSUER}, idp.keys["k1"], "RS256", {"kid": f"x{n}"})
                 )
         assert idp.fetches <= 3
+
+    async def test_a_provider_down_keeps_the_keys_held(
+        self, provider: tuple[Provider, str]
+    ) -> None:
+        idp, url = provider
+        config = OidcConfig(**settings(url, jwks_cache_seconds=0.2, jwks_min_refresh_seconds=0))
+        verifier = TokenVerifier(config)
+        await verifier.verify(idp.token())
+        idp.down = True
+        await asyncio.sleep(0.25)  # stale: the refetch fails, the old key still verifies
+        assert (await verifier.verify(idp.token()))["sub"] == "alice"
+        assert idp.fetches == 2
+        fresh = TokenVerifier(config)  # nothing held: refused
+        with pytest.raises(InvalidToken, match="cannot fetch"):
+            await fresh.verify(idp.token())
 
     def test_hmac_algorithms_cannot_be_configured(self) -> None:
         with pytest.raises(ValueError, match="asymmetric"):
