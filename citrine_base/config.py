@@ -492,6 +492,83 @@ class CertificatesConfig(BaseModel):
     )
 
 
+class OidcConfig(BaseModel):
+    """OpenID Connect bearer tokens for the REST API: JWTs signed by the provider's keys."""
+
+    issuer: str = Field(description="Expected `iss` claim, e.g. https://idp.example.com/realms/x")
+    audience: str = Field(description="Expected `aud` claim (the client id of this API)")
+    jwks_url: str = Field(description="The provider's JWKS document (its `jwks_uri`)")
+    algorithms: list[str] = Field(
+        default=["RS256", "ES256", "PS256"],
+        description="Signature algorithms accepted; never `none` nor an HMAC one",
+    )
+    scope_claim: str = Field(
+        default="scope",
+        description="Claim holding the caller's scopes or roles: a space-separated string or a "
+        "list; a dotted path reads nested claims (Keycloak: realm_access.roles)",
+    )
+    scope_map: dict[str, Literal["read", "operate", "admin"]] = Field(
+        default={"citrine:read": "read", "citrine:operate": "operate", "citrine:admin": "admin"},
+        description="Claim value -> our scope; values not listed are ignored",
+    )
+    tenant_claim: str = Field(default="tenant_id", description="Claim naming the caller's tenant")
+    platform_tenant: str | None = Field(
+        default=None,
+        description="A tenant-claim value that makes the caller a platform operator (all "
+        "tenants); None: no token is ever a platform operator",
+    )
+    jwks_cache_seconds: float = Field(
+        default=3600.0, gt=0, description="How long fetched keys are used before a refetch"
+    )
+    jwks_min_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="A token with an unknown key id refetches the JWKS at most this often",
+    )
+    leeway_seconds: float = Field(default=30.0, ge=0, description="Clock skew allowed on exp/nbf")
+    timeout: float = Field(default=5.0, gt=0, description="Seconds to fetch the JWKS")
+
+    @field_validator("algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        refused = [alg for alg in value if alg.lower() == "none" or alg.upper().startswith("HS")]
+        if refused or not value:
+            raise ValueError(f"algorithms must be asymmetric signature algorithms, not {refused}")
+        return value
+
+
+class ApiAuthConfig(BaseModel):
+    """Who may use the REST API (``docs/security.md``, "REST API authentication")."""
+
+    local_operator: bool = Field(
+        default=True,
+        description="On a server bound to loopback, a request without credentials acts as the "
+        "local admin, but only while no API key exists and OIDC is not configured",
+    )
+    key_usage_flush_seconds: float = Field(
+        default=60.0, gt=0, description="Seconds between batched writes of keys' last_used_at"
+    )
+    oidc: OidcConfig | None = None
+
+
+class CorsConfig(BaseModel):
+    """Cross-origin browser access to the REST API: off unless origins are listed."""
+
+    origins: list[str] = Field(
+        default_factory=list, description="Allowed origins, e.g. https://ui.example.com"
+    )
+    allow_credentials: bool = Field(
+        default=False, description="Let browsers send cookies/credentials cross-origin"
+    )
+
+    @field_validator("origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
 class SystemConfig(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CITRINE_",
@@ -526,6 +603,8 @@ class SystemConfig(BaseSettings):
     webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
     boot: BootDefaults = Field(default_factory=BootDefaults)
     device_model: DeviceModelConfig = Field(default_factory=DeviceModelConfig)
+    api_auth: ApiAuthConfig = Field(default_factory=ApiAuthConfig)
+    cors: CorsConfig = Field(default_factory=CorsConfig)
 
     @field_validator("modules", mode="before")
     @classmethod

@@ -19,7 +19,14 @@ from citrine_data.engine import (
     create_sessionmaker,
     engine_from_config,
 )
-from citrine_data.errors import Conflict, DataError, IntegrityViolation, NotFound, translate_errors
+from citrine_data.errors import (
+    Conflict,
+    DataError,
+    IntegrityViolation,
+    InvalidValue,
+    NotFound,
+    translate_errors,
+)
 from citrine_data.repositories.base import Page
 from citrine_data.unit_of_work import Session, SessionFactory, UnitOfWork, unit_of_work
 
@@ -28,6 +35,7 @@ __all__ = [
     "Conflict",
     "DataError",
     "IntegrityViolation",
+    "InvalidValue",
     "NotFound",
     "Page",
     "PoolSettings",

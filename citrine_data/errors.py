@@ -5,8 +5,11 @@
     DataError                  any database failure a caller may handle (base class)
     ├── NotFound               the row the caller named does not exist
     ├── Conflict               a unique key already holds this value (duplicate)
-    └── IntegrityViolation     another constraint refused the row: unknown foreign key,
-                               NULL in a NOT NULL column, failed CHECK
+    ├── IntegrityViolation     another constraint refused the row: unknown foreign key,
+    │                          NULL in a NOT NULL column, failed CHECK
+    └── InvalidValue           a value the column cannot hold: an integer beyond its range
+                               (sqlite3's OverflowError, PostgreSQL's int32/int64 range),
+                               a string longer than a PostgreSQL varchar
 
 Repositories wrap their statements in ``translate_errors()`` so that modules never see
 SQLAlchemy, asyncpg or sqlite3 exceptions (habit 5). Programming errors (a lazy load that
@@ -51,6 +54,10 @@ class IntegrityViolation(DataError):
     pass
 
 
+class InvalidValue(DataError):
+    pass
+
+
 def _driver_error(error: exc.DBAPIError) -> BaseException | None:
     # asyncpg's own exception is the cause of SQLAlchemy's adapted one; sqlite3's is orig.
     orig = error.orig
@@ -66,6 +73,20 @@ def _is_duplicate(error: exc.IntegrityError) -> bool:
     return "UNIQUE constraint failed" in str(orig)
 
 
+def _is_invalid_value(error: exc.DBAPIError, driver: BaseException | None) -> bool:
+    """A value the column cannot hold: SQLSTATE class 22 (data exception) from PostgreSQL,
+    or a Python ``OverflowError`` under the driver's error (asyncpg binding an int)."""
+    if isinstance(error, exc.DataError):
+        return True
+    if str(getattr(driver, "sqlstate", "") or "").startswith("22"):
+        return True
+    while driver is not None:
+        if isinstance(driver, OverflowError):
+            return True
+        driver = driver.__cause__
+    return False
+
+
 def translate(error: exc.DBAPIError) -> DataError:
     """Our error for a driver error; the original stays reachable as ``__cause__``."""
     driver = _driver_error(error)
@@ -75,6 +96,8 @@ def translate(error: exc.DBAPIError) -> DataError:
         if _is_duplicate(error):
             return Conflict(message, constraint=constraint)
         return IntegrityViolation(message, constraint=constraint)
+    if _is_invalid_value(error, driver):
+        return InvalidValue(message, constraint=constraint)
     return DataError(message, constraint=constraint)
 
 
@@ -97,6 +120,8 @@ class translate_errors:  # lower case: it reads as a function, `with translate_e
             raise translate(exc_value) from exc_value
         if isinstance(exc_value, exc.NoResultFound):
             raise NotFound(str(exc_value)) from exc_value
+        if isinstance(exc_value, OverflowError):  # sqlite3 binding an int beyond 64 bits
+            raise InvalidValue(str(exc_value)) from exc_value
 
     def __call__(self, function: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         @functools.wraps(function)

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Generic, Protocol, TypeVar
 
 from fastapi import Depends, Query, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -121,10 +122,24 @@ def rest_context(request: Request) -> RestContext:
     return context
 
 
-def require(scope: Scope) -> Callable[[Request], Awaitable[Principal]]:
+# Declared so that the OpenAPI document has security schemes and Swagger UI an "Authorize"
+# button; the values are not used: the ``Authenticator`` reads the headers itself.
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API key (ck_...) or, when configured, an OpenID Connect access token",
+)
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="apiKey", description="An API key (ck_...)"
+)
+_Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+_ApiKeyHeader = Annotated[str | None, Depends(_api_key)]
+
+
+def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
     """A dependency giving the authenticated caller, who must hold ``scope``."""
 
-    async def principal(request: Request) -> Principal:
+    async def principal(request: Request, _bearer: _Bearer, _key: _ApiKeyHeader) -> Principal:
         found = await rest_context(request).auth.authenticate(request)
         if not found.allows(scope):
             raise Forbidden(f"This operation needs the {scope.value} scope")

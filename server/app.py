@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
@@ -14,9 +15,11 @@ from citrine_base.config import SystemConfig
 from citrine_modules.commands import CommandRecord
 from citrine_modules.message_api import message_router
 from citrine_modules.ocpp_router.api import router as message_log_router
+from citrine_modules.operators.api import router as api_keys_router
 from citrine_modules.rest import Reader, RestContext
 from server.errors import install_error_handlers
 from server.limits import install_limits
+from server.openapi import document_errors
 from server.runtime import Runtime
 from server.websocket import station_websocket
 
@@ -45,6 +48,14 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
     )
     install_error_handlers(app)
     install_limits(app, config.limits, with_router=with_router)
+    if config.cors.origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=config.cors.origins,
+            allow_credentials=config.cors.allow_credentials,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
 
     @app.get("/health", tags=["health"])
     async def health() -> JSONResponse:
@@ -69,6 +80,7 @@ def create_app(config: SystemConfig, *, with_router: bool = True) -> FastAPI:
         return JSONResponse(record.model_dump(mode="json", by_alias=True))
 
     app.include_router(message_log_router)
+    app.include_router(api_keys_router)
     schemas: dict[str, Any] = {}
     for module in runtime.modules:
         for data_router in module.routers():
@@ -101,6 +113,7 @@ def _add_schemas_to_openapi(app: FastAPI, schemas: dict[str, Any]) -> None:
                 title=app.title, version=app.version, summary=app.summary, routes=app.routes
             )
             document.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+            document_errors(document)
             app.openapi_schema = document
         return app.openapi_schema
 

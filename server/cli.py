@@ -3,6 +3,7 @@
 citrine serve [--host H] [--port P] [--config FILE] [--modules a,b | --router-only]
 citrine worker [--host H] [--port P] [--config FILE] [--modules a,b]
 citrine migrate [--config FILE] [--to REVISION | --downgrade REVISION]
+citrine api-key create|list|revoke ...   (see ``server.key_commands``)
 
 ``serve`` runs the station websockets (the router) and, unless ``--router-only``, modules;
 ``worker`` runs modules only: it consumes their queues from RabbitMQ and answers REST and
@@ -23,6 +24,7 @@ import uvicorn
 from citrine_base.config import SystemConfig
 from citrine_data import migrate
 from server.app import create_app
+from server.key_commands import add_api_key_commands, run_api_key_command
 from server.listeners import plain_server, serve_all, tls_servers
 from server.logging import configure_logging
 
@@ -53,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     target = migrate_cmd.add_mutually_exclusive_group()
     target.add_argument("--to", default="head", help="upgrade to this revision (default head)")
     target.add_argument("--downgrade", metavar="REVISION", help="downgrade to this revision")
+    add_api_key_commands(commands)
     return parser
 
 
@@ -105,3 +108,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         serve(load_config(args), with_router=False)
     elif args.command == "migrate":
         run_migrations(load_config(args), args.to, args.downgrade)
+    elif args.command == "api-key":
+        run_api_key_command(load_config(args), args)

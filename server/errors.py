@@ -6,7 +6,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from citrine_data import Conflict, DataError, IntegrityViolation, NotFound
+from citrine_data import Conflict, DataError, IntegrityViolation, InvalidValue, NotFound
 from citrine_modules.rest import ApiError
 
 log = structlog.get_logger(__name__)
@@ -17,12 +17,15 @@ def _status_of(error: DataError) -> int:
         return 404
     if isinstance(error, Conflict | IntegrityViolation):
         return 409
+    if isinstance(error, InvalidValue):
+        return 422
     return 503
 
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    headers = {"WWW-Authenticate": "ApiKey"} if error.status == 401 else None
+    # RFC 6750: the scheme a client should use; keys go in the same header (or X-API-Key).
+    headers = {"WWW-Authenticate": 'Bearer realm="citrine"'} if error.status == 401 else None
     return JSONResponse({"detail": error.message}, status_code=error.status, headers=headers)
 
 
@@ -34,7 +37,11 @@ async def _data_error(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": "The database is not available"}, status_code=503)
     # Constraint names tell an operator what collided without leaking the SQL.
     what = f" ({error.constraint})" if error.constraint else ""
-    detail = {404: "Not found", 409: "Conflicts with existing data"}[status]
+    detail = {
+        404: "Not found",
+        409: "Conflicts with existing data",
+        422: "A value is out of the range the database can hold",
+    }[status]
     return JSONResponse({"detail": detail + what}, status_code=status)
 
 

@@ -23,7 +23,6 @@ from citrine_data.repositories import TenantRepository
 from citrine_modules.commands import CommandTracker
 from citrine_modules.deps import CsmsModule, ModuleDeps
 from citrine_modules.ocpp_router import OcppRouter
-from citrine_modules.rest import Authenticator
 from citrine_util.broker import MemoryBroker
 from citrine_util.cache import MemoryCache
 from citrine_util.commands import BrokerCommandSender
@@ -107,7 +106,7 @@ class Runtime:
         self.sessions = create_sessionmaker(self.engine)
         self.tasks = TaskSupervisor()
         self.storage = build_storage(config)
-        self.auth: Authenticator = build_authenticator(config)
+        self.auth = build_authenticator(config, self.sessions)
         actions = {spec.action: spec for spec in ACTIONS.values()}
         self.actions = actions
         commands = BrokerCommandSender(
@@ -158,8 +157,12 @@ class Runtime:
             stack.push_async_callback(self.broker.stop)
             await self.storage.start()
             stack.push_async_callback(self.storage.stop)
+            stack.push_async_callback(self.auth.aclose)
+            usage = self.auth.keys.usage
+            stack.push_async_callback(usage.flush)  # once the tasks stopped: the last uses
             stack.push_async_callback(self.tasks.stop)
             self._schedule_cluster_jobs()
+            self.tasks.every(usage.interval, usage.flush, "api-key-usage")
             if self.message_log is not None:
                 await self.message_log.start()
                 stack.push_async_callback(self.message_log.stop)

@@ -22,12 +22,27 @@ class StationCredential(TimestampMixin, Base):
     previous_hash: Mapped[str | None] = mapped_column(sa.String(255))
 
 
+_PLATFORM = sa.text("tenant_id IS NULL")
+
+
 class ApiKey(TimestampMixin, Base):
+    """A REST API key; ``tenant_id`` None is a platform operator's key (every tenant)."""
+
     __tablename__ = "api_keys"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "name"),
+        # NULLs are distinct in the constraint above: platform keys need their own.
+        sa.Index(
+            "uq_api_keys_platform_name",
+            "name",
+            unique=True,
+            sqlite_where=_PLATFORM,
+            postgresql_where=_PLATFORM,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(sa.String(64), tenant_fk())
+    tenant_id: Mapped[str | None] = mapped_column(sa.String(64), tenant_fk())
     name: Mapped[str] = mapped_column(sa.String(100))
     key_prefix: Mapped[str] = mapped_column(sa.String(16))  # shown to humans to tell keys apart
     # A keyed hash of the whole key; globally unique, so a presented key finds its row.

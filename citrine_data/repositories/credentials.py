@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from citrine_base.interfaces.envelope import StationKey
 from citrine_data.errors import translate_errors
@@ -74,9 +74,12 @@ class StationCredentialRepository(Repository):
 
 
 class ApiKeyRepository(Repository):
+    """Keys are found by the hash of the whole key (the hash is unique and indexed), so a
+    lookup never compares secrets; ``tenant_id`` None is a platform operator's key."""
+
     async def create(
         self,
-        tenant_id: str,
+        tenant_id: str | None,
         *,
         name: str,
         key_prefix: str,
@@ -84,7 +87,7 @@ class ApiKeyRepository(Repository):
         scopes: Sequence[str],
         expires_at: datetime | None = None,
     ) -> ApiKey:
-        """``Conflict`` when the tenant already has a key of that name."""
+        """``Conflict`` when the tenant (or the platform) already has a key of that name."""
         api_key = ApiKey(
             tenant_id=tenant_id,
             name=name,
@@ -104,20 +107,51 @@ class ApiKeyRepository(Repository):
         )
         return await self._get_one_or_none(statement)
 
+    async def get(self, api_key_pk: int) -> ApiKey | None:
+        return await self._get(ApiKey, api_key_pk)
+
+    async def any_exists(self) -> bool:
+        """Whether any key was ever created (revoked ones count: the API stays closed)."""
+        return await self._get_one_or_none(select(ApiKey).limit(1)) is not None
+
     async def mark_used(self, api_key_pk: int, at: datetime) -> None:
         await self._execute_dml(
             update(ApiKey).where(ApiKey.id == api_key_pk).values(last_used_at=at),
             synchronize=False,
         )
 
-    async def revoke(self, tenant_id: str, name: str, at: datetime) -> bool:
+    async def mark_many_used(self, used: Mapping[int, datetime]) -> None:
+        """Batched ``last_used_at`` writes: one UPDATE per key, in the caller's transaction."""
+        for api_key_pk, at in sorted(used.items()):
+            await self.mark_used(api_key_pk, at)
+
+    async def revoke(self, tenant_id: str | None, name: str, at: datetime) -> bool:
         statement = (
             update(ApiKey)
-            .where(ApiKey.tenant_id == tenant_id, ApiKey.name == name, ApiKey.revoked_at.is_(None))
+            .where(_owned_by(tenant_id), ApiKey.name == name, ApiKey.revoked_at.is_(None))
             .values(revoked_at=at)
         )
         return await self._execute_dml(statement) > 0
 
-    async def list(self, tenant_id: str) -> list[ApiKey]:
-        statement = select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.name)
+    async def revoke_by_id(self, api_key_pk: int, at: datetime) -> bool:
+        statement = (
+            update(ApiKey)
+            .where(ApiKey.id == api_key_pk, ApiKey.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return await self._execute_dml(statement) > 0
+
+    async def list(self, tenant_id: str | None) -> list[ApiKey]:
+        """The keys of one tenant, or the platform's own keys for None."""
+        statement = select(ApiKey).where(_owned_by(tenant_id)).order_by(ApiKey.name)
         return await self._get_all(statement)
+
+    async def list_all(self) -> Sequence[ApiKey]:
+        statement = select(ApiKey).order_by(ApiKey.tenant_id, ApiKey.name)
+        return await self._get_all(statement)
+
+
+def _owned_by(tenant_id: str | None) -> ColumnElement[bool]:
+    if tenant_id is None:
+        return ApiKey.tenant_id.is_(None)
+    return ApiKey.tenant_id == tenant_id

@@ -13,6 +13,7 @@ def test_package_exports() -> None:
         "Conflict",
         "DataError",
         "IntegrityViolation",
+        "InvalidValue",
         "NotFound",
         "Page",
         "PoolSettings",

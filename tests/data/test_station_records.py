@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from citrine_data.errors import Conflict, IntegrityViolation
+from citrine_data.errors import Conflict, IntegrityViolation, InvalidValue
 from citrine_data.models import ChargingStation, ProfileSource, Tenant
 from citrine_data.repositories.certificate import (
     CertificateData,
@@ -248,3 +248,13 @@ async def test_api_keys(session: AsyncSession, tenant: Tenant) -> None:
         )
     assert await repository.revoke(tenant.id, "ops", T0)
     assert await repository.get_usable_by_hash("h1", at=T0) is None
+
+
+async def test_a_number_beyond_the_column_is_invalid_value(session: AsyncSession) -> None:
+    # A REST id like 10**25 reaches the driver: sqlite3 overflows, PostgreSQL refuses int32.
+    repository = ApiKeyRepository(session)
+    with pytest.raises(InvalidValue):
+        await repository.get(10**25)
+    if repository.dialect_name == "postgresql":  # an INTEGER column there is 32 bits
+        with pytest.raises(InvalidValue):
+            await repository.get(2**40)
