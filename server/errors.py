@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from citrine_data import Conflict, DataError, IntegrityViolation, InvalidValue, NotFound
@@ -45,6 +49,28 @@ async def _data_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail + what}, status_code=status)
 
 
+SECRET_FIELDS = ("password", "secret", "key")
+
+
+def _is_secret(error: dict[str, Any]) -> bool:
+    return any(
+        isinstance(part, str) and any(word in part.lower() for word in SECRET_FIELDS)
+        for part in error.get("loc", ())
+    )
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    """FastAPI's 422 body, except that a refused password is not echoed back (nor logged
+    by whatever records responses): pydantic puts the rejected input in every error."""
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {k: v for k, v in item.items() if k not in ("input", "ctx") or not _is_secret(item)}
+        for item in error.errors()
+    ]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(DataError, _data_error)
