@@ -140,6 +140,12 @@ class StationSecurityConfig(BaseModel):
     listeners: list[TlsListenerConfig] = Field(
         default_factory=list, description="TLS listeners (profiles 2 and 3) next to the plain one"
     )
+    raise_minimum_profile: bool = Field(
+        default=True,
+        description="Once a station has authenticated on a higher security profile than its "
+        "minimum, that profile becomes its minimum: after an upgrade (A05: SetNetworkProfile, "
+        "NetworkConfigurationPriority, Reset) the old, lower profile is refused (A05.FR.07)",
+    )
     accept_without_password: bool = Field(
         default=False,
         description="Let a station that has no password (an unknown identity, registered under "

@@ -148,11 +148,42 @@ class StationAuthenticator:
         if isinstance(outcome, Authenticated):
             if outcome.proven:
                 self.throttle.succeeded(address)
+                if (
+                    record is not None
+                    and outcome.security_profile > record.minimum_security_profile
+                ):
+                    await self._raise_minimum(station, record, outcome.security_profile)
             return outcome
         self.throttle.failed(address)
         await self._record(station, outcome, f"{outcome.reason} (from {address}, {listener.name})")
         headers = BASIC_CHALLENGE if outcome.event_type == BAD_PASSWORD else {}
         return Refusal(outcome.status, outcome.told, headers)
+
+    async def _raise_minimum(
+        self, station: StationKey, record: StationAuthRecord, profile: int
+    ) -> None:
+        """A05.FR.07: no way back to a lower profile once the station proved it can do better.
+        A write only on the connection that upgrades, not on every handshake."""
+        if not self._config.station_security.raise_minimum_profile:
+            return
+        try:
+            async with unit_of_work(self._sessions) as uow:
+                credentials = StationCredentialRepository.from_session(uow.session)
+                raised = await credentials.raise_minimum_profile(record.station_pk, profile)
+        except DataError as exc:
+            # The station is authenticated: let it in, the raise is tried on its next connection.
+            log.warning(
+                "station.minimum_profile_not_raised",
+                station_id=station.station_id,
+                error=exc.message,
+            )
+            return
+        if raised:
+            log.info(
+                "station.minimum_profile_raised",
+                station_id=station.station_id,
+                minimum_security_profile=profile,
+            )
 
     async def _check(
         self,

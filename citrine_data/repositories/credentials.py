@@ -48,6 +48,19 @@ class StationCredentialRepository(Repository):
             row = (await self.session.execute(statement)).one_or_none()
         return None if row is None else StationAuthRecord(*row)
 
+    async def raise_minimum_profile(self, station_pk: int, profile: int) -> bool:
+        """Raise the station's minimum security profile to ``profile``, never lower it; True
+        when it was raised."""
+        statement = (
+            update(ChargingStation)
+            .where(
+                ChargingStation.id == station_pk,
+                ChargingStation.minimum_security_profile < profile,
+            )
+            .values(minimum_security_profile=profile)
+        )
+        return await self._execute_dml(statement) > 0
+
     async def replace_password_hash(self, station_pk: int, password_hash: str) -> None:
         """Set the hash and drop any previous one (an operator set the password on both sides)."""
         values = {"station_pk": station_pk, "password_hash": password_hash, "previous_hash": None}

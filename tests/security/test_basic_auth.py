@@ -109,15 +109,16 @@ async def test_unknown_station_without_password_refused(
 
 
 async def test_password_rules_on_the_rest_api(server: LiveServer, http: httpx.AsyncClient) -> None:
+    await provision(http, "BA-RULES", PASSWORD)
     for password in ("Sh0rt!", "x" * 65, "tab\tinside-password-0"):
-        answer = await http.put("/stations/BA-1/credentials", json={"password": password})
+        answer = await http.put("/stations/BA-RULES/credentials", json={"password": password})
         assert answer.status_code == 422, password
         # The refused password is not echoed back (pydantic's errors carry their input).
         assert json.dumps(password)[1:-1] not in answer.text
         assert answer.json()["detail"], "the reason is still given"
-    shown = await http.get("/stations/BA-1/credentials")
+    shown = await http.get("/stations/BA-RULES/credentials")
     assert shown.json() == {
-        "stationId": "BA-1",
+        "stationId": "BA-RULES",
         "minimumSecurityProfile": 0,
         "passwordSet": True,
         "previousPasswordAccepted": False,
