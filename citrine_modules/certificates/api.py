@@ -119,7 +119,12 @@ async def renew_certificate(
     """A02: TriggerMessage for a new CSR; the CSMS signs it and sends CertificateSigned."""
     key = StationKey(principal.tenant_for(tenant), station_id)
     await station_or_404(uow.session, key)
-    trigger = messages.TriggerMessageRequest(requested_message=_TRIGGER[body.certificate_type])
+    requested = (
+        enums.MessageTriggerEnum.SIGN_COMBINED_CERTIFICATE
+        if body.combined
+        else _TRIGGER[body.certificate_type]
+    )
+    trigger = messages.TriggerMessageRequest(requested_message=requested)
     answer = await call_station(
         commands, key, Action.TRIGGER_MESSAGE, trigger, messages.TriggerMessageResponse
     )

@@ -24,11 +24,17 @@ class CertificateOut(ApiModel):
 
 class RenewIn(ApiModel):
     """A02: ask the station for a new CSR (TriggerMessage SignChargingStationCertificate or
-    SignV2GCertificate)."""
+    SignV2GCertificate), or for both at once (SignCombinedCertificate)."""
 
     certificate_type: enums.CertificateSigningUseEnum = Field(
         default=enums.CertificateSigningUseEnum.CHARGING_STATION_CERTIFICATE,
         examples=["ChargingStationCertificate"],
+    )
+    combined: bool = Field(
+        default=False,
+        description="Renew the station certificate and the V2G certificate together "
+        "(SignCombinedCertificate: the station sends a CSR for each); certificateType is "
+        "then ignored",
     )
 
 

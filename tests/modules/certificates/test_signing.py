@@ -172,3 +172,34 @@ class TestCsrRefused:
         answer, reason = await self._answer(make_csr(key=key), certificateType="V2GCertificate")
         assert answer["status"] == "Rejected"
         assert "secp256r1" in reason
+
+
+async def test_combined_renewal_signs_both_certificates() -> None:
+    """TC_A_13_CSMS: TriggerMessage SignCombinedCertificate; the station sends a CSR for its
+    station certificate and one for its V2G certificate; each comes back signed for its use."""
+    async with live_server() as server, raw_station(server, "CS4") as station:
+        await station.boot()
+        async with httpx.AsyncClient(base_url=server.base_url) as client:
+            renew = asyncio.create_task(
+                client.post("/stations/CS4/certificates/renew", json={"combined": True})
+            )
+            trigger = await station.recv()
+            assert trigger[3] == {"requestedMessage": "SignCombinedCertificate"}
+            await station.send([3, trigger[1], {"status": "Accepted"}])
+            assert (await renew).json() == {"status": "Accepted"}
+        usages = {
+            "ChargingStationCertificate": [ExtendedKeyUsageOID.CLIENT_AUTH],
+            "V2GCertificate": [ExtendedKeyUsageOID.SERVER_AUTH],
+        }
+        for certificate_type, expected_usage in usages.items():
+            answer = await station.call(
+                "SignCertificate", {"csr": make_csr(), "certificateType": certificate_type}
+            )
+            assert answer[2] == {"status": "Accepted"}
+            signed = await station.recv()
+            assert signed[2] == "CertificateSigned"
+            assert signed[3]["certificateType"] == certificate_type
+            leaf = x509.load_pem_x509_certificates(signed[3]["certificateChain"].encode())[0]
+            usage = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+            assert list(usage) == expected_usage
+            await station.send([3, signed[1], {"status": "Accepted"}])
