@@ -7,7 +7,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -107,23 +107,25 @@ class TestVerifier:
         await verifier.verify(idp.token())
         assert idp.fetches == 1  # cached
 
+    # Times are made when the test runs, not when it is collected: a long suite would
+    # otherwise reach a "not yet valid" time before the test does.
     @pytest.mark.parametrize(
         "claims",
         [
-            {"iss": "https://evil.test"},
-            {"aud": "another-api"},
-            {"exp": int(time.time()) - 120},
-            {"nbf": int(time.time()) + 600},
+            lambda: {"iss": "https://evil.test"},
+            lambda: {"aud": "another-api"},
+            lambda: {"exp": int(time.time()) - 120},
+            lambda: {"nbf": int(time.time()) + 600},
         ],
         ids=["issuer", "audience", "expired", "not-yet-valid"],
     )
     async def test_refused_claims(
-        self, provider: tuple[Provider, str], claims: dict[str, Any]
+        self, provider: tuple[Provider, str], claims: Callable[[], dict[str, Any]]
     ) -> None:
         idp, url = provider
         verifier = TokenVerifier(OidcConfig(**settings(url)))
         with pytest.raises(InvalidToken):
-            await verifier.verify(idp.token(**claims))
+            await verifier.verify(idp.token(**claims()))
 
     async def test_forged_and_unsigned_tokens(self, provider: tuple[Provider, str]) -> None:
         idp, url = provider
