@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import case, delete, literal, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, select, text, tuple_, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
@@ -16,10 +18,27 @@ from citrine_data.errors import NotFound, translate_errors
 from citrine_data.models.station import ChargingStation, Connector, Evse, StationSequence
 from citrine_data.repositories.base import DEFAULT_LIMIT, Page, Repository
 
-_KEY_SEPARATOR = "\x1f"  # ASCII unit separator: never part of a tenant or an identity
+# Keys per UPDATE of set_offline_many: a few bound parameters each, far below both backends'
+# limits.
+KEY_BATCH = 500
 
-# Keys per UPDATE in mark_seen_many: 5 bound parameters each, far below both backends' limits.
-SEEN_BATCH = 500
+_STATIONS = cast(Table, ChargingStation.__table__)
+# mark_seen_many's statements, built once: the flush runs every few seconds for every station
+# held, and building a statement costs more than SQLite takes to run it.
+_SEEN_ONE = (
+    update(_STATIONS)
+    .where(
+        _STATIONS.c.tenant_id == bindparam("seen_tenant"),
+        _STATIONS.c.station_id == bindparam("seen_station"),
+    )
+    .values(last_seen_at=bindparam("seen_at", type_=UTCDateTime()))
+)
+_SEEN_FROM_ARRAYS = text(
+    "UPDATE charging_stations AS station SET last_seen_at = seen.at"
+    " FROM unnest(CAST(:tenants AS varchar[]), CAST(:stations AS varchar[]),"
+    " CAST(:times AS timestamptz[])) AS seen(tenant_id, station_id, at)"
+    " WHERE station.tenant_id = seen.tenant_id AND station.station_id = seen.station_id"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,7 +173,7 @@ class ChargingStationRepository(Repository):
         return await self._execute_dml(statement) > 0
 
     async def mark_seen_many(self, seen: Iterable[tuple[StationKey, datetime]]) -> int:
-        """Set ``last_seen_at`` for many stations with one UPDATE per batch of keys.
+        """Set ``last_seen_at`` for many stations at once.
 
         A key given several times keeps its latest time. Unknown keys are ignored. Returns
         the number of stations updated. Meant for a background writer: station objects
@@ -164,27 +183,32 @@ class ChargingStationRepository(Repository):
         for key, at in seen:
             if key not in latest or at > latest[key]:
                 latest[key] = at
-        updated = 0
-        table = ChargingStation.__table__.c
-        # One CASE on "tenant<US>station" with a WHEN per key: built from a dict, so a batch
-        # of thousands of keys costs little to construct (a flush runs every few seconds).
-        joined = table.tenant_id + _KEY_SEPARATOR + table.station_id
+        if not latest:
+            return 0
         # Sorted: concurrent writers then lock rows in the same order and cannot deadlock.
         ordered = sorted(latest.items())
-        for start in range(0, len(ordered), SEEN_BATCH):
-            chunk = ordered[start : start + SEEN_BATCH]
-            times = {
-                f"{key.tenant_id}{_KEY_SEPARATOR}{key.station_id}": literal(at, UTCDateTime())
-                for key, at in chunk
-            }
-            pair = tuple_(table.tenant_id, table.station_id)  # IN on the unique index
-            statement = (
-                update(ChargingStation)
-                .where(pair.in_([(key.tenant_id, key.station_id) for key, _ in chunk]))
-                .values(last_seen_at=case(times, value=joined, else_=table.last_seen_at))
+        with translate_errors():
+            if self.dialect_name == "postgresql":
+                # One statement whatever the count: the keys travel as three arrays.
+                result = await self.session.execute(
+                    _SEEN_FROM_ARRAYS,
+                    {
+                        "tenants": [key.tenant_id for key, _ in ordered],
+                        "stations": [key.station_id for key, _ in ordered],
+                        "times": [at for _, at in ordered],
+                    },
+                )
+                return cast("CursorResult[Any]", result).rowcount
+            # SQLite: one compiled UPDATE run for every key by the driver (executemany, in
+            # C, one trip to the database thread), which sums the rows it changed.
+            result = await self.session.execute(
+                _SEEN_ONE,
+                [
+                    {"seen_tenant": key.tenant_id, "seen_station": key.station_id, "seen_at": at}
+                    for key, at in ordered
+                ],
             )
-            updated += await self._execute_dml(statement, synchronize=False)
-        return updated
+            return cast("CursorResult[Any]", result).rowcount
 
     async def online_seen_before(
         self, before: datetime, limit: int, *, after: StationKey | None = None
@@ -211,8 +235,8 @@ class ChargingStationRepository(Repository):
         ordered = sorted(set(keys))
         updated = 0
         pair = tuple_(ChargingStation.tenant_id, ChargingStation.station_id)
-        for start in range(0, len(ordered), SEEN_BATCH):
-            chunk = ordered[start : start + SEEN_BATCH]
+        for start in range(0, len(ordered), KEY_BATCH):
+            chunk = ordered[start : start + KEY_BATCH]
             statement = (
                 update(ChargingStation)
                 .where(
