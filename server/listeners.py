@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from citrine_base.config import SystemConfig, TlsListenerConfig
@@ -113,7 +114,27 @@ class ListenerApp:
         await self.app(scope, receive, send)
 
 
-class TlsWebSocketProtocol(WebSocketsSansIOProtocol):
+class StationWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websocket protocol, without its false error after a refused handshake.
+
+    uvicorn (0.54) marks the handshake complete only when it accepts: after the HTTP response
+    of a refusal (``websocket.http.response``: 503 in a reconnect storm, 401, 404) it logs
+    "ASGI callable returned without completing handshake" at ERROR for every one, thousands
+    in a storm, burying real errors. The response has been sent by then; we mark it so.
+    """
+
+    async def send(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        if (
+            message["type"] == "websocket.http.response.body"
+            and not message.get("more_body", False)
+            and self.initial_response is not None
+            and self.close_sent
+        ):
+            self.handshake_complete = True
+
+
+class TlsWebSocketProtocol(StationWebSocketProtocol):
     """uvicorn's websocket protocol, plus the client certificate in the scope.
 
     uvicorn (0.54) builds the websocket scope without anything from the TLS session: the ASGI
@@ -202,7 +223,7 @@ def uvicorn_config(
         app,
         host=host,
         port=port,
-        ws=TlsWebSocketProtocol if ssl_factory else "websockets-sansio",
+        ws=TlsWebSocketProtocol if ssl_factory else StationWebSocketProtocol,
         ws_max_size=ocpp.max_frame_bytes,
         ws_ping_interval=ocpp.ping_interval or None,
         ws_ping_timeout=ocpp.ping_timeout,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -178,6 +179,25 @@ class TestHandshake:
         assert refused.value.response.status_code == 400
         async with connect(server.ws_url("CS1"), subprotocols=["ocpp0.1", "ocpp2.0.1"]) as ws:  # type: ignore[list-item]
             assert ws.subprotocol == "ocpp2.0.1"
+
+    async def test_a_refused_handshake_logs_no_error(self, server: LiveServer) -> None:
+        """A refusal is a decision, not a failure: in a reconnect storm thousands of 503s
+        must not each log uvicorn's "returned without completing handshake" at ERROR."""
+        errors: list[logging.LogRecord] = []
+        handler = logging.Handler(logging.ERROR)
+        handler.emit = errors.append  # type: ignore[method-assign]
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        uvicorn_log.addHandler(handler)
+        try:
+            for _ in range(3):
+                with pytest.raises(InvalidStatus) as refused:
+                    async with connect(server.ws_url("CS1"), subprotocols=["ocpp0.1"]):  # type: ignore[list-item]
+                        pass
+                assert refused.value.response.status_code == 400
+            await asyncio.sleep(0.2)  # the server's task ends after the response is sent
+        finally:
+            uvicorn_log.removeHandler(handler)
+        assert [record.getMessage() for record in errors] == []
 
     async def test_no_subprotocol_at_all_is_refused(self, server: LiveServer) -> None:
         with pytest.raises(InvalidStatus):
