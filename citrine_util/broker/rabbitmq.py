@@ -84,6 +84,9 @@ STOP_GRACE = 5.0
 CANCEL_TIMEOUT = 2.0
 """Seconds to wait for a consumer cancel before leaving it to the channel close."""
 
+READY_CHECK = 0.05
+"""Seconds ``healthy`` waits for the channels to report themselves restored."""
+
 SUBSCRIBE_ATTEMPTS = 3
 CONTENT_TYPE = "application/json"
 REPLY_STATUS = "x-citrine-reply"
@@ -233,18 +236,32 @@ class RabbitMqBroker(Broker):
             await connection.close()
 
     async def healthy(self) -> bool:
+        """Connected, and every channel restored: after a reconnect the connection is up
+        before aio-pika has declared the subscriptions' queues again, and a message published
+        to a plain queue that does not exist yet is dropped."""
         connection = self._connection
-        channels = (self._publish_channel, self._reply_channel)
+        channels = [
+            self._publish_channel,
+            self._reply_channel,
+            *(subscription.channel for subscription in self._subscriptions),
+        ]
         if not self._running or connection is None:
             return False
         try:
-            return (
+            if not (
                 connection.connected.is_set()
                 and not connection.is_closed
                 and all(channel is not None and not channel.is_closed for channel in channels)
-            )
+            ):
+                return False
+            # ready() returns at once for a restored channel.
+            async with asyncio.timeout(READY_CHECK):
+                for channel in channels:
+                    assert channel is not None
+                    await channel.ready()
         except Exception:
             return False
+        return True
 
     def _on_connection_lost(self, _connection: object, _error: object = None) -> None:
         connection = self._connection
