@@ -129,9 +129,7 @@ class Repository:
         if not rows:
             return
         table = cast(Table, model.__table__)
-        statement = (
-            postgresql.insert(table) if self.dialect_name == "postgresql" else sqlite.insert(table)
-        )
+        statement = _dialect_insert(table, self.dialect_name)
         statement = statement.on_conflict_do_update(
             index_elements=list(key),
             set_={name: statement.excluded[name] for name in rows[0] if name not in keep},
@@ -141,9 +139,7 @@ class Repository:
 
     def _insert(self, model: type[Base]) -> UpsertInsert:
         """An INSERT that supports ``ON CONFLICT`` (same API on PostgreSQL and SQLite)."""
-        if self.dialect_name == "postgresql":
-            return postgresql.insert(model)
-        return sqlite.insert(model)
+        return _dialect_insert(model, self.dialect_name)
 
     async def _upsert(
         self,
@@ -171,6 +167,10 @@ class Repository:
             return cast(M, result.one())
 
 
+def _dialect_insert(target: type[Base] | Table, dialect_name: str) -> UpsertInsert:
+    return postgresql.insert(target) if dialect_name == "postgresql" else sqlite.insert(target)
+
+
 _UPSERT_PREFIX = "upsert_"
 _UPSERT_NOW = "upsert_now_"
 
@@ -190,8 +190,7 @@ def _upsert_statement(
     reused statement also keeps its cache key.
     """
     table = cast(Table, model.__table__)
-    insert = postgresql.insert(model) if dialect_name == "postgresql" else sqlite.insert(model)
-    statement = insert.values(
+    statement = _dialect_insert(model, dialect_name).values(
         {name: bindparam(f"{_UPSERT_PREFIX}{name}", type_=table.c[name].type) for name in columns}
     )
     updated = [name for name in columns if name not in key] if update is None else update

@@ -240,24 +240,22 @@ class RabbitMqBroker(Broker):
         before aio-pika has declared the subscriptions' queues again, and a message published
         to a plain queue that does not exist yet is dropped."""
         connection = self._connection
+        if not self._running or connection is None:
+            return False
         channels = [
             self._publish_channel,
             self._reply_channel,
             *(subscription.channel for subscription in self._subscriptions),
         ]
-        if not self._running or connection is None:
-            return False
         try:
-            if not (
-                connection.connected.is_set()
-                and not connection.is_closed
-                and all(channel is not None and not channel.is_closed for channel in channels)
-            ):
+            open_channels = [c for c in channels if c is not None and not c.is_closed]
+            if not connection.connected.is_set() or connection.is_closed:
+                return False
+            if len(open_channels) < len(channels):
                 return False
             # ready() returns at once for a restored channel.
             async with asyncio.timeout(READY_CHECK):
-                for channel in channels:
-                    assert channel is not None
+                for channel in open_channels:
                     await channel.ready()
         except Exception:
             return False
